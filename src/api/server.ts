@@ -1,0 +1,154 @@
+/**
+ * @module api/server
+ * The API endpoint: Query protocol over POST form bodies or GET query strings, routed to
+ * the ELBv2 or EC2 handlers by the SigV4 credential scope's service, falling back on
+ * `Version` (spec §2.1). One API call runs in one store transaction.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import { ApiError, internalFailure } from './errors.ts'
+import { parseQuery, type QueryObject } from './query.ts'
+import { renderEc2Error, renderEc2Result, renderQueryError, renderQueryResult } from './xml.ts'
+import { parseAuthorization, verifySignature } from './sigv4.ts'
+import type { ApiOptions, Handlers, HealthView } from './context.ts'
+import type { Store } from '../store/store.ts'
+import { elbv2Handlers } from './elbv2/index.ts'
+import { ec2Handlers } from './ec2/index.ts'
+import { ensureDefaultNetwork } from './ec2/default-vpc.ts'
+
+export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
+export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/'
+
+/** Bodies above this are refused before parsing; the largest real ELBv2 call is far smaller. */
+const MAX_BODY_BYTES = 1 << 20
+
+interface Service {
+  readonly name: 'elbv2' | 'ec2'
+  readonly handlers: Handlers
+  readonly ok: (op: string, result: unknown, requestId: string) => string
+  readonly error: (err: ApiError, requestId: string) => string
+}
+
+const SERVICES: Record<string, Service> = {
+  elbv2: {
+    name: 'elbv2', handlers: elbv2Handlers,
+    ok: (op, result, id) => renderQueryResult(ELBV2_NAMESPACE, op, result, id),
+    error: (err, id) => renderQueryError(ELBV2_NAMESPACE, err, id),
+  },
+  ec2: {
+    name: 'ec2', handlers: ec2Handlers,
+    ok: (op, result, id) => renderEc2Result(EC2_NAMESPACE, op, result, id),
+    error: (err, id) => renderEc2Error(err, id),
+  },
+}
+
+const SERVICE_BY_SIGNING_NAME: Record<string, string> = { elasticloadbalancing: 'elbv2', ec2: 'ec2' }
+const SERVICE_BY_VERSION: Record<string, string> = { '2015-12-01': 'elbv2', '2016-11-15': 'ec2' }
+
+export interface ApiServerOptions {
+  readonly store: Store
+  readonly options: ApiOptions
+  readonly health: HealthView
+  /** Access key id → secret. Empty: any well-formed request is accepted (local-endpoint default). */
+  readonly credentials: ReadonlyMap<string, string>
+  /** Called for POST /_openalb/reset when enabled; must resolve once everything is gone. */
+  readonly reset?: () => Promise<void>
+  readonly log?: (line: string) => void
+}
+
+export function createApiServer(config: ApiServerOptions): Server {
+  const initialisedRegions = new Set<string>()
+
+  async function ensureRegion(region: string): Promise<void> {
+    if (initialisedRegions.has(region)) return
+    await config.store.tx((tx) => ensureDefaultNetwork(tx, region))
+    initialisedRegions.add(region)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID()
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const body = await readBody(req)
+
+    if (url.pathname === '/_openalb/health') return send(res, 200, 'application/json', '{"status":"ok"}', requestId)
+    if (url.pathname === '/_openalb/reset') {
+      if (config.reset === undefined || req.method !== 'POST') return send(res, 404, 'application/json', '{"error":"reset is disabled; start with --allow-reset"}', requestId)
+      await config.reset()
+      initialisedRegions.clear()
+      return send(res, 200, 'application/json', '{"reset":true}', requestId)
+    }
+
+    let service: Service = SERVICES.elbv2!
+    try {
+      const auth = parseAuthorization(header(req, 'authorization'))
+      const params = new URLSearchParams(url.search)
+      const contentType = header(req, 'content-type') ?? ''
+      if (req.method === 'POST' && (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded'))) {
+        for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v)
+      }
+      const version = params.get('Version') ?? ''
+      const serviceName = (auth !== undefined ? SERVICE_BY_SIGNING_NAME[auth.service] : undefined) ?? SERVICE_BY_VERSION[version] ?? 'elbv2'
+      service = SERVICES[serviceName]!
+      if (config.credentials.size > 0) {
+        if (auth === undefined) throw new ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
+        verifySignature(auth, { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers: req.headers, body }, config.credentials, Date.now())
+      }
+      const action = params.get('Action')
+      if (action === null || action === '') throw new ApiError('MissingAction', 'Missing Action', 400)
+      const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined
+      if (handler === undefined) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`, 400)
+      const input: QueryObject = parseQuery(params)
+      const region = auth?.region || config.options.defaultRegion
+      await ensureRegion(region)
+      const result = await config.store.tx((tx) => handler(input, { tx, region, requestId, options: config.options, health: config.health }))
+      send(res, 200, 'text/xml', service.ok(action, result, requestId), requestId)
+    } catch (err) {
+      const apiError = err instanceof ApiError ? err : internalFailure(err)
+      if (!(err instanceof ApiError)) config.log?.(`internal failure ${requestId}: ${err instanceof Error ? err.stack : String(err)}`)
+      send(res, apiError.status, 'text/xml', service.error(apiError, requestId), requestId)
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      config.log?.(`api: ${err instanceof Error ? err.stack : String(err)}`)
+      if (!res.headersSent) send(res, err instanceof ApiError ? err.status : 500, 'text/xml', renderQueryError(ELBV2_NAMESPACE, err instanceof ApiError ? err : internalFailure(err), 'unknown'), 'unknown')
+      else res.destroy()
+    })
+  })
+  server.keepAliveTimeout = 65_000
+  return server
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError('RequestEntityTooLarge', 'Request body is too large', 413))
+        req.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string, requestId: string): void {
+  if (res.headersSent) return
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(body),
+    'x-amzn-RequestId': requestId,
+  })
+  res.end(body)
+}

@@ -1,0 +1,81 @@
+/**
+ * @module api/xml
+ * Renders handler results as AWS Query/EC2 XML. Handlers return plain objects whose keys
+ * are the service model's member names, in model order; this module adds the envelope.
+ * fast-xml-parser's XMLBuilder does the escaping and serialisation (see README: dependencies).
+ */
+import { XMLBuilder } from 'fast-xml-parser'
+import type { ApiError } from './errors.ts'
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', suppressEmptyNode: false, processEntities: true })
+
+/** A timestamp member: rendered as ISO 8601 with milliseconds. */
+export class Timestamp {
+  readonly ms: number
+  constructor(ms: number) { this.ms = ms }
+}
+
+type Tree = string | Tree[] | { [key: string]: Tree }
+
+/** Converts a result object to the builder's tree: lists become `<member>`/`<item>` children. */
+function toTree(value: unknown, listItem: string): Tree | undefined {
+  if (value === undefined || value === null) return undefined
+  if (value instanceof Timestamp) return new Date(value.ms).toISOString()
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (Array.isArray(value)) {
+    const items = value.map((v) => toTree(v, listItem)).filter((v): v is Tree => v !== undefined)
+    return items.length === 0 ? '' : { [listItem]: items }
+  }
+  if (typeof value === 'object') {
+    const out: { [key: string]: Tree } = {}
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const t = toTree(v, listItem)
+      if (t !== undefined) out[k] = t
+    }
+    return out
+  }
+  return String(value)
+}
+
+const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+/** `<OpResponse><OpResult>…</OpResult><ResponseMetadata/></OpResponse>`; the Result is always present (spec §2.2). */
+export function renderQueryResult(namespace: string, operation: string, result: unknown, requestId: string): string {
+  const body = toTree(result ?? {}, 'member')
+  return XML_DECL + builder.build({
+    [`${operation}Response`]: {
+      '@xmlns': namespace,
+      [`${operation}Result`]: body === undefined || typeof body === 'string' ? '' : body,
+      ResponseMetadata: { RequestId: requestId },
+    },
+  })
+}
+
+export function renderQueryError(namespace: string, error: ApiError, requestId: string): string {
+  return XML_DECL + builder.build({
+    ErrorResponse: {
+      '@xmlns': namespace,
+      Error: { Type: error.fault, Code: error.code, Message: error.message },
+      RequestId: requestId,
+    },
+  })
+}
+
+/** EC2 protocol: no Result wrapper, `requestId` first, lists of `<item>`. */
+export function renderEc2Result(namespace: string, operation: string, result: unknown, requestId: string): string {
+  const body = toTree(result ?? {}, 'item')
+  return XML_DECL + builder.build({
+    [`${operation}Response`]: {
+      '@xmlns': namespace,
+      requestId,
+      ...(body !== undefined && typeof body === 'object' && !Array.isArray(body) ? body : {}),
+    },
+  })
+}
+
+export function renderEc2Error(error: ApiError, requestId: string): string {
+  return XML_DECL + builder.build({
+    Response: { Errors: { Error: { Code: error.code, Message: error.message } }, RequestID: requestId },
+  })
+}

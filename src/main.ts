@@ -1,0 +1,72 @@
+/**
+ * @module main
+ * Composition root: store → API → (data plane). Starts everything in order and stops it
+ * in reverse order.
+ */
+import type { AddressInfo } from 'node:net'
+import { Store } from './store/store.ts'
+import { SqliteBackend } from './store/sqlite/sqlite-backend.ts'
+import { createApiServer } from './api/server.ts'
+import { NO_LIVE_HEALTH, type ApiOptions } from './api/context.ts'
+
+export interface OpenAlbConfig {
+  readonly apiPort: number
+  /** Address the API and the listeners bind (default 127.0.0.1). */
+  readonly bind: string
+  /** Directory of the SQLite file, or ':memory:'. */
+  readonly dataDir: string
+  readonly allowReset: boolean
+  /** Access key id → secret; empty accepts any well-formed request. */
+  readonly credentials: ReadonlyMap<string, string>
+  readonly api: ApiOptions
+  readonly log: (line: string) => void
+}
+
+export const DEFAULT_API_OPTIONS: ApiOptions = {
+  accountId: '123456789012',
+  dnsSuffix: 'elb.localhost',
+  provisioningMs: 1000,
+  defaultRegion: 'us-east-1',
+}
+
+export interface OpenAlb {
+  readonly apiUrl: string
+  readonly store: Store
+  close(): Promise<void>
+}
+
+export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
+  const store = await Store.open(new SqliteBackend(config.dataDir))
+  const server = createApiServer({
+    store,
+    options: config.api,
+    health: NO_LIVE_HEALTH,
+    credentials: config.credentials,
+    log: config.log,
+    ...(config.allowReset ? { reset: () => store.clear() } : {}),
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.apiPort, config.bind, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | undefined
+  return {
+    apiUrl: `http://${host}:${address.port}`,
+    store,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeAllConnections()
+        })
+        await store.close()
+      })()
+      return closing
+    },
+  }
+}
