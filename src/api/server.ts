@@ -15,6 +15,7 @@ import type { Store } from '../store/store.ts'
 import { elbv2Handlers } from './elbv2/index.ts'
 import { ec2Handlers } from './ec2/index.ts'
 import { ensureDefaultNetwork } from './ec2/default-vpc.ts'
+import { acmHandlers, type JsonInput } from './acm/index.ts'
 
 export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/'
@@ -93,12 +94,16 @@ export function createApiServer(config: ApiServerOptions): Server {
         if (auth === undefined) throw new ApiError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
         verifySignature(auth, { method: req.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers: req.headers, body }, config.credentials, Date.now())
       }
+      const region = auth?.region || config.options.defaultRegion
+      const target = header(req, 'x-amz-target')
+      if (target !== undefined && target.startsWith('CertificateManager.')) {
+        return await handleAcm(res, target.slice('CertificateManager.'.length), body, region, requestId)
+      }
       const action = params.get('Action')
       if (action === null || action === '') throw new ApiError('MissingAction', 'Missing Action', 400)
       const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined
       if (handler === undefined) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`, 400)
       const input: QueryObject = parseQuery(params)
-      const region = auth?.region || config.options.defaultRegion
       await ensureRegion(region)
       const result = await config.store.tx((tx) => handler(input, { tx, region, requestId, options: config.options, health: config.health }))
       send(res, 200, 'text/xml', service.ok(action, result, requestId), requestId)
@@ -106,6 +111,31 @@ export function createApiServer(config: ApiServerOptions): Server {
       const apiError = err instanceof ApiError ? err : internalFailure(err)
       if (!(err instanceof ApiError)) config.log?.(`internal failure ${requestId}: ${err instanceof Error ? err.stack : String(err)}`)
       send(res, apiError.status, 'text/xml', service.error(apiError, requestId), requestId)
+    }
+  }
+
+  /** ACM speaks JSON 1.1: errors are `{"__type", "message"}` with the code also in `x-amzn-ErrorType`. */
+  async function handleAcm(res: ServerResponse, operation: string, body: Buffer, region: string, requestId: string): Promise<void> {
+    try {
+      const handler = Object.hasOwn(acmHandlers, operation) ? acmHandlers[operation] : undefined
+      if (handler === undefined) throw new ApiError('UnknownOperationException', `Unknown operation ${operation}`)
+      let input: JsonInput
+      try {
+        const parsed: unknown = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
+        input = parsed as JsonInput
+      } catch {
+        throw new ApiError('SerializationException', 'Start of structure or map found where not expected.')
+      }
+      await ensureRegion(region)
+      const result = await config.store.tx((tx) => handler(input, { tx, region, requestId, options: config.options, health: config.health }))
+      send(res, 200, 'application/x-amz-json-1.1', JSON.stringify(result ?? {}), requestId)
+    } catch (err) {
+      const apiError = err instanceof ApiError ? err : internalFailure(err)
+      if (!(err instanceof ApiError)) config.log?.(`internal failure ${requestId}: ${err instanceof Error ? err.stack : String(err)}`)
+      const code = apiError.code === 'InternalFailure' ? 'InternalFailureException' : apiError.code
+      if (!res.headersSent) res.setHeader('x-amzn-ErrorType', code)
+      send(res, apiError.status, 'application/x-amz-json-1.1', JSON.stringify({ __type: code, message: apiError.message }), requestId)
     }
   }
 
