@@ -62,3 +62,31 @@ describe('ACM (SDK v3)', () => {
     await assert.rejects(acm.send(new GetCertificateCommand({ CertificateArn })), { name: 'ResourceNotFoundException' })
   })
 })
+
+describe('ACM RequestCertificate (local CA)', () => {
+  it('issues at once from the local CA that `openalb ca` prints', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const { X509Certificate } = await import('node:crypto')
+    const alb = await startTestOpenAlb()
+    const acm = new ACMClient({ endpoint: alb.apiUrl, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 })
+    try {
+      const { RequestCertificateCommand } = await import('@aws-sdk/client-acm')
+      const { CertificateArn } = await acm.send(new RequestCertificateCommand({ DomainName: 'app.example.test', SubjectAlternativeNames: ['api.example.test'], ValidationMethod: 'DNS' }))
+      const { Certificate: detail } = await acm.send(new DescribeCertificateCommand({ CertificateArn }))
+      assert.equal(detail?.Status, 'ISSUED')
+      assert.equal(detail?.Type, 'AMAZON_ISSUED')
+      assert.deepEqual(detail?.SubjectAlternativeNames, ['app.example.test', 'api.example.test'])
+      const pem = await acm.send(new GetCertificateCommand({ CertificateArn }))
+      const caPem = execFileSync(process.execPath, [new URL('../src/cli/main.js', import.meta.url).pathname, 'ca', '--data-dir', alb.dataDir], { encoding: 'utf8' })
+      const ca = new X509Certificate(caPem)
+      const leaf = new X509Certificate(pem.Certificate!)
+      assert.ok(leaf.checkIssued(ca), 'the certificate is signed by the CA `openalb ca` prints')
+      assert.ok(leaf.verify(ca.publicKey))
+      assert.equal(pem.CertificateChain, caPem)
+      await assert.rejects(acm.send(new RequestCertificateCommand({ DomainName: 'not a domain' })), { name: 'ValidationException' })
+    } finally {
+      acm.destroy()
+      await alb.close()
+    }
+  })
+})

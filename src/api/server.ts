@@ -15,7 +15,8 @@ import type { Store } from '../store/store.ts'
 import { elbv2Handlers } from './elbv2/index.ts'
 import { ec2Handlers } from './ec2/index.ts'
 import { ensureDefaultNetwork } from './ec2/default-vpc.ts'
-import { acmHandlers, type JsonInput } from './acm/index.ts'
+import { acmHandlers, acmPrepare, type JsonInput } from './acm/index.ts'
+import type { LocalCa } from '../tls/local-ca.ts'
 
 export const ELBV2_NAMESPACE = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/'
@@ -55,6 +56,8 @@ export interface ApiServerOptions {
   /** Called for POST /_openalb/reset when enabled; must resolve once everything is gone. */
   readonly reset?: () => Promise<void>
   readonly log?: (line: string) => void
+  /** The local CA that issues RequestCertificate certificates (opened lazily). */
+  readonly localCa?: () => Promise<LocalCa>
 }
 
 export function createApiServer(config: ApiServerOptions): Server {
@@ -128,7 +131,14 @@ export function createApiServer(config: ApiServerOptions): Server {
         throw new ApiError('SerializationException', 'Start of structure or map found where not expected.')
       }
       await ensureRegion(region)
-      const result = await config.store.tx((tx) => handler(input, { tx, region, requestId, options: config.options, health: config.health }))
+      const prepare = Object.hasOwn(acmPrepare, operation) ? acmPrepare[operation] : undefined
+      let prepared: unknown
+      if (prepare !== undefined) {
+        const localCa = config.localCa
+        if (localCa === undefined) throw new ApiError('InvalidRequestException', 'This OpenALB has no local certificate authority')
+        prepared = await prepare(input, { localCa })
+      }
+      const result = await config.store.tx((tx) => handler(input, { tx, region, requestId, options: config.options, health: config.health }, prepared))
       send(res, 200, 'application/x-amz-json-1.1', JSON.stringify(result ?? {}), requestId)
     } catch (err) {
       const apiError = err instanceof ApiError ? err : internalFailure(err)

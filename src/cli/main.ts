@@ -5,9 +5,12 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { DEFAULT_API_OPTIONS, startOpenAlb } from '../main.ts'
+import { DEFAULT_API_OPTIONS, caDirectory, startOpenAlb } from '../main.ts'
+import { LocalCa } from '../tls/local-ca.ts'
 
 const USAGE = `usage: openalb serve [options]
+       openalb ca [--data-dir DIR]   print the local CA certificate (PEM) that signs
+                                     RequestCertificate certificates; trust it in clients
 
   --api-port N          API port (OPENALB_API_PORT, default 8777; 0 picks a free port)
   --bind ADDR           address for the API and listeners (OPENALB_BIND, default 127.0.0.1)
@@ -73,8 +76,20 @@ async function serve(args: string[]): Promise<void> {
   process.once('SIGTERM', stop)
 }
 
+async function printCa(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } } })
+  const dataDir = values['data-dir'] ?? process.env.OPENALB_DATA_DIR ?? '.data'
+  const ca = await LocalCa.open(caDirectory(dataDir))
+  process.stdout.write(ca.certificatePem)
+}
+
 const [command, ...rest] = process.argv.slice(2)
-if (command === 'serve') {
+if (command === 'ca') {
+  printCa(rest).catch((err: unknown) => {
+    process.stderr.write(`openalb: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
+  })
+} else if (command === 'serve') {
   serve(rest).catch((err: unknown) => {
     process.stderr.write(`openalb: ${err instanceof Error ? err.message : String(err)}\n`)
     process.exit(1)

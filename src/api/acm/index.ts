@@ -10,9 +10,12 @@ import { ApiError } from '../errors.ts'
 import type { Context } from '../context.ts'
 import type { Certificate, TagList } from '../../model/resources.ts'
 import { CertificateError, parseImport } from '../../model/certificates.ts'
+import type { IssuedCertificate, LocalCa } from '../../tls/local-ca.ts'
 
 export type JsonInput = Record<string, unknown>
-export type AcmHandler = (input: JsonInput, ctx: Context) => unknown
+/** `prepared` is what the operation's async `prepare` step produced (RequestCertificate's issued certificate). */
+export type AcmHandler = (input: JsonInput, ctx: Context, prepared?: unknown) => unknown
+export interface AcmDeps { readonly localCa: () => Promise<LocalCa> }
 
 const ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/
 
@@ -127,6 +130,9 @@ function detail(cert: Certificate, ctx: Context): Record<string, unknown> {
     ExtendedKeyUsages: [{ Name: 'TLS_WEB_SERVER_AUTHENTICATION', OID: '1.3.6.1.5.5.7.3.1' }],
     RenewalEligibility: 'INELIGIBLE',
     Options: { CertificateTransparencyLoggingPreference: 'ENABLED' },
+    ...(cert.type === 'AMAZON_ISSUED'
+      ? { DomainValidationOptions: cert.subjectAlternativeNames.map((name) => ({ DomainName: name, ValidationDomain: name, ValidationStatus: 'SUCCESS', ValidationMethod: 'DNS' })) }
+      : {}),
   }
 }
 
@@ -201,6 +207,50 @@ function listTagsForCertificate(input: JsonInput, ctx: Context): unknown {
   return { Tags: cert.tags.map((t) => ({ Key: t.key, Value: t.value })) }
 }
 
+const DOMAIN_PATTERN = /^(\*\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$/
+
+function requestedNames(input: JsonInput): { domainName: string; alternativeNames: string[] } {
+  const domainName = string(input, 'DomainName', true)
+  if (domainName.length < 1 || domainName.length > 253 || !DOMAIN_PATTERN.test(domainName)) {
+    throw new ApiError('ValidationException', `1 validation error detected: Value '${domainName}' at 'domainName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(\\*\\.)?(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])$`)
+  }
+  const sans = input.SubjectAlternativeNames
+  if (sans !== undefined && (!Array.isArray(sans) || sans.some((n) => typeof n !== 'string' || !DOMAIN_PATTERN.test(n)))) {
+    throw new ApiError('ValidationException', 'SubjectAlternativeNames must be a list of valid domain names')
+  }
+  const alternativeNames = (sans as string[] | undefined) ?? []
+  if (alternativeNames.length > 100) throw new ApiError('LimitExceededException', 'A certificate can have at most 100 domain names')
+  const method = input.ValidationMethod
+  if (method !== undefined && method !== 'DNS' && method !== 'EMAIL' && method !== 'HTTP') {
+    throw new ApiError('ValidationException', `1 validation error detected: Value '${String(method)}' at 'validationMethod' failed to satisfy constraint: Member must satisfy enum value set: [EMAIL, DNS, HTTP]`)
+  }
+  return { domainName, alternativeNames }
+}
+
+/** Issues the certificate before the transaction (key generation and signing are asynchronous). */
+async function prepareRequestCertificate(input: JsonInput, deps: AcmDeps): Promise<IssuedCertificate> {
+  const { domainName, alternativeNames } = requestedNames(input)
+  return (await deps.localCa()).issue(domainName, alternativeNames)
+}
+
+/** RequestCertificate: issued at once by OpenALB's local CA (no domain validation is possible on one machine). */
+function requestCertificate(input: JsonInput, ctx: Context, prepared?: unknown): unknown {
+  const issued = prepared as IssuedCertificate
+  const newTags = tags(input) ?? []
+  const parsed = parseImport(issued.certificatePem, issued.privateKeyPem, issued.chainPem, ctx.tx.now)
+  const arn = `arn:aws:acm:${ctx.region}:${ctx.options.accountId}:certificate/${randomUUID()}`
+  ctx.tx.put('certificate', arn, {
+    arn, region: ctx.region, tags: newTags, ...parsed,
+    certificatePem: issued.certificatePem, privateKeyPem: issued.privateKeyPem, chainPem: issued.chainPem,
+    type: 'AMAZON_ISSUED', createdAt: ctx.tx.now, issuedAt: ctx.tx.now,
+  })
+  return { CertificateArn: arn }
+}
+
+export const acmPrepare: Readonly<Record<string, (input: JsonInput, deps: AcmDeps) => Promise<unknown>>> = {
+  RequestCertificate: prepareRequestCertificate,
+}
+
 export const acmHandlers: Readonly<Record<string, AcmHandler>> = {
   ImportCertificate: importCertificate,
   DescribeCertificate: describeCertificate,
@@ -210,4 +260,5 @@ export const acmHandlers: Readonly<Record<string, AcmHandler>> = {
   AddTagsToCertificate: addTagsToCertificate,
   RemoveTagsFromCertificate: removeTagsFromCertificate,
   ListTagsForCertificate: listTagsForCertificate,
+  RequestCertificate: requestCertificate,
 }
