@@ -8,6 +8,8 @@ import { Store } from './store/store.ts'
 import { SqliteBackend } from './store/sqlite/sqlite-backend.ts'
 import { createApiServer } from './api/server.ts'
 import { NO_LIVE_HEALTH, type ApiOptions } from './api/context.ts'
+import { join } from 'node:path'
+import { LocalCa } from './tls/local-ca.ts'
 
 export interface OpenAlbConfig {
   readonly apiPort: number
@@ -29,6 +31,11 @@ export const DEFAULT_API_OPTIONS: ApiOptions = {
   defaultRegion: 'us-east-1',
 }
 
+/** The local CA lives beside the database (`<data-dir>/ca`); in memory for ':memory:'. */
+export function caDirectory(dataDir: string): string | undefined {
+  return dataDir === ':memory:' ? undefined : join(dataDir, 'ca')
+}
+
 export interface OpenAlb {
   readonly apiUrl: string
   readonly store: Store
@@ -37,12 +44,15 @@ export interface OpenAlb {
 
 export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
   const store = await Store.open(new SqliteBackend(config.dataDir))
+  let localCa: Promise<LocalCa> | undefined
+  const openLocalCa = (): Promise<LocalCa> => (localCa ??= LocalCa.open(caDirectory(config.dataDir)))
   const server = createApiServer({
     store,
     options: config.api,
     health: NO_LIVE_HEALTH,
     credentials: config.credentials,
     log: config.log,
+    localCa: openLocalCa,
     ...(config.allowReset ? { reset: () => store.clear() } : {}),
   })
   await new Promise<void>((resolve, reject) => {
