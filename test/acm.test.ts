@@ -90,3 +90,30 @@ describe('ACM RequestCertificate (local CA)', () => {
     }
   })
 })
+
+describe('ACM ImportCertificate validity', () => {
+  it('refuses an expired certificate', async () => {
+    const x509 = await import('@peculiar/x509')
+    const { webcrypto } = await import('node:crypto')
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
+    const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
+    const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']) as import('node:crypto').webcrypto.CryptoKeyPair
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01', name: 'CN=expired.example.test', keys, signingAlgorithm: algorithm,
+      notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2021-01-01T00:00:00Z'),
+    })
+    const keyDer = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)
+    const keyPem = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(keyDer).toString('base64')}\n-----END PRIVATE KEY-----\n`
+    const alb = await startTestOpenAlb()
+    const acm = new ACMClient({ endpoint: alb.apiUrl, region: TEST_REGION, credentials: TEST_CREDENTIALS, maxAttempts: 1 })
+    try {
+      await assert.rejects(
+        acm.send(new ImportCertificateCommand({ Certificate: Buffer.from(cert.toString('pem')), PrivateKey: Buffer.from(keyPem) })),
+        (err: Error) => { assert.equal(err.name, 'ValidationException'); assert.match(err.message, /expired/); return true },
+      )
+    } finally {
+      acm.destroy()
+      await alb.close()
+    }
+  })
+})
