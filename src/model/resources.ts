@@ -37,9 +37,10 @@ export interface Subnet extends Regional {
   readonly mapPublicIpOnLaunch: boolean
 }
 
-export interface IpRange { readonly cidrIp: string; readonly description?: string }
-export interface Ipv6Range { readonly cidrIpv6: string; readonly description?: string }
-export interface GroupPair { readonly groupId: string; readonly userId: string; readonly description?: string }
+/** `ruleId` is the `sgr-…` id AuthorizeSecurityGroupIngress/Egress reported for the entry. */
+export interface IpRange { readonly cidrIp: string; readonly description?: string; readonly ruleId?: string }
+export interface Ipv6Range { readonly cidrIpv6: string; readonly description?: string; readonly ruleId?: string }
+export interface GroupPair { readonly groupId: string; readonly userId: string; readonly description?: string; readonly ruleId?: string }
 export interface IpPermission {
   readonly ipProtocol: string
   readonly fromPort?: number
@@ -99,10 +100,24 @@ export interface Instance extends Regional {
   /** On one machine a loopback address (DESIGN.md): traffic to `Id=i-…,Port=80` goes to this IP. */
   readonly privateIpAddress: string
   readonly securityGroupIds: readonly string[]
+  /**
+   * The state the last transition entered (`pending`, `stopping`, `shutting-down`, or a settled
+   * state). Never read it directly: `currentInstanceState()` (model/instance-state.ts) derives
+   * the state at a given time from this and `stateChangedAt`.
+   */
   readonly state: InstanceStateName
   /** Epoch ms. */
   readonly launchTime: number
   readonly amiLaunchIndex: number
+  /** Epoch ms of the last transition (RunInstances, Stop/Start/TerminateInstances); launchTime when absent. */
+  readonly stateChangedAt?: number
+  /** The primary network interface (`eni-…`) DescribeInstances reports. */
+  readonly networkInterfaceId?: string
+  readonly macAddress?: string
+  readonly clientToken?: string
+  readonly monitoringEnabled?: boolean
+  /** RunInstances' DisableApiTermination: TerminateInstances refuses while true. */
+  readonly disableApiTermination?: boolean
 }
 
 // ---------------------------------------------------------------- ELBv2
@@ -124,6 +139,19 @@ export interface LoadBalancer extends Regional {
   readonly securityGroups: readonly string[]
   /** Only the keys a user changed; defaults come from model/attributes. */
   readonly attributes: Readonly<Record<string, string>>
+  /** ModifyCapacityReservation, stored and echoed (no data-plane effect on one machine). */
+  readonly capacityReservation?: CapacityReservation
+  /** ModifyIpPools, stored and echoed (addresses on one machine come from the bind address). */
+  readonly ipamPools?: { readonly ipv4IpamPoolId?: string }
+}
+
+export interface CapacityReservation {
+  /** Absent after ResetCapacityReservation. */
+  readonly capacityUnits?: number
+  /** Epoch ms of the last ModifyCapacityReservation. */
+  readonly lastModifiedTime: number
+  /** Epoch ms of recent decreases: AWS allows two a day. */
+  readonly decreases: readonly number[]
 }
 
 export interface Matcher { readonly httpCode?: string; readonly grpcCode?: string }
@@ -152,6 +180,8 @@ export interface TargetGroup extends Regional {
   readonly healthCheck: HealthCheck
   readonly attributes: Readonly<Record<string, string>>
   readonly createdTime: number
+  /** Port of the target optimizer agent (newer CreateTargetGroup member); stored and echoed. */
+  readonly targetControlPort?: number
 }
 
 /**
@@ -261,6 +291,17 @@ export interface TrustStore extends Regional {
   readonly caCertificatesBundleS3Key: string
   readonly caCertificatesBundleS3ObjectVersion?: string
   readonly createdTime: number
+  /** Revocation lists added with AddTrustStoreRevocations: their S3 locations only (store-and-echo). */
+  readonly revocations?: readonly TrustStoreRevocation[]
+}
+
+export interface TrustStoreRevocation {
+  /** Per trust store, from 1 (RevocationId is a long in the model). */
+  readonly id: number
+  readonly type: 'CRL'
+  readonly s3Bucket: string
+  readonly s3Key: string
+  readonly s3ObjectVersion?: string
 }
 
 // ---------------------------------------------------------------- ACM
