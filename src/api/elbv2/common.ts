@@ -6,7 +6,7 @@
 import { ApiError, constraint, validation } from '../errors.ts'
 import { int, objList, str, type QueryObject } from '../query.ts'
 import type { Tx } from '../../store/store.ts'
-import type { Listener, LoadBalancer, Rule, TagList, TargetGroup } from '../../model/resources.ts'
+import type { Action, Listener, LoadBalancer, Rule, TagList, TargetGroup } from '../../model/resources.ts'
 
 /** Default quotas (spec §9), as DescribeAccountLimits reports them. */
 export const LIMITS = {
@@ -149,4 +149,29 @@ export function parseAttributes(input: QueryObject): Array<{ key: string; value:
     if (key === undefined) throw validation(`1 validation error detected: Value null at 'attributes.${i + 1}.member.key' failed to satisfy constraint: Member must not be null`)
     return { key, value: str(item, 'Value') ?? '' }
   })
+}
+
+// ------------------------------------------------------------------ target group usage
+
+/** The target groups one action forwards to: `TargetGroupArn` and every `ForwardConfig` tuple. */
+export function forwardedTargetGroupArns(action: Action): string[] {
+  if (action.type !== 'forward') return []
+  const arns = new Set<string>()
+  if (action.targetGroupArn !== undefined) arns.add(action.targetGroupArn)
+  for (const tuple of action.forwardConfig?.targetGroups ?? []) arns.add(tuple.targetGroupArn)
+  return [...arns]
+}
+
+/**
+ * targetGroupsInUse: ARNs of the target groups some rule of an existing listener forwards to.
+ * A group outside this set receives no traffic, so its targets are `unused`/Target.NotInUse
+ * (spec §4.1), and only groups outside it may be deleted (ResourceInUse otherwise).
+ */
+export function targetGroupsInUse(tx: Tx): Set<string> {
+  const inUse = new Set<string>()
+  for (const rule of tx.list('rule')) {
+    if (tx.get('listener', rule.listenerArn) === undefined) continue
+    for (const action of rule.actions) for (const arn of forwardedTargetGroupArns(action)) inUse.add(arn)
+  }
+  return inUse
 }
