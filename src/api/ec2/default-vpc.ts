@@ -40,8 +40,8 @@ export function ensureDefaultNetwork(tx: Tx, region: string): void {
   const sgId = ec2Id('sg')
   tx.put('securityGroup', sgId, {
     id: sgId, region, tags: [], vpcId, groupName: 'default', description: 'default VPC security group',
-    ingress: [{ ipProtocol: '-1', ipRanges: [], ipv6Ranges: [], userIdGroupPairs: [{ groupId: sgId, userId: DEFAULT_OWNER_ID }] }],
-    egress: [{ ipProtocol: '-1', ipRanges: [{ cidrIp: '0.0.0.0/0' }], ipv6Ranges: [], userIdGroupPairs: [] }],
+    ingress: [{ ipProtocol: '-1', ipRanges: [], ipv6Ranges: [], userIdGroupPairs: [{ groupId: sgId, userId: DEFAULT_OWNER_ID, ruleId: ec2Id('sgr') }] }],
+    egress: [{ ipProtocol: '-1', ipRanges: [{ cidrIp: '0.0.0.0/0', ruleId: ec2Id('sgr') }], ipv6Ranges: [], userIdGroupPairs: [] }],
   })
   const igwId = ec2Id('igw')
   tx.put('internetGateway', igwId, { id: igwId, region, tags: [], attachments: [{ vpcId, state: 'available' }] })

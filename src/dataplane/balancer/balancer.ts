@@ -28,3 +28,25 @@ export interface BalancerOptions {
   /** Uniform [0, 1) source, injected for deterministic tests. */
   readonly random: () => number
 }
+
+// ---------------------------------------------------------------- factory (additive)
+
+import { RoundRobinBalancer } from './round-robin.ts'
+import { LeastOutstandingBalancer } from './least-outstanding.ts'
+import { WeightedRandomBalancer } from './weighted-random.ts'
+export { releaseTarget } from './release.ts'
+
+/**
+ * createBalancer: one Balancer per `load_balancing.algorithm.type` (spec §7.7, UG
+ * "Edit target group attributes" → Routing algorithm). Slow start applies to
+ * round_robin only: AWS refuses slow start together with least_outstanding_requests or
+ * weighted_random, so the other two ignore `slowStartMs`.
+ */
+export function createBalancer(options: BalancerOptions): Balancer {
+  switch (options.algorithm) {
+    case 'least_outstanding_requests': return new LeastOutstandingBalancer()
+    case 'weighted_random': return new WeightedRandomBalancer(options.random)
+    case 'round_robin':
+    default: return new RoundRobinBalancer(options.slowStartMs)
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * @module dataplane/router/matcher
+ * compileRules turns a listener's rules into a RuleMatcher once per configuration
+ * snapshot; match() then runs per request with no RegExp construction and no parsing
+ * of the rules.
+ *
+ * AWS behaviour reproduced (UG "Listener rules for your Application Load Balancer" and
+ * "Condition types for listener rules"): rules are evaluated in priority order, lowest
+ * number first; the default rule (Priority "default", no conditions) is evaluated last
+ * and always matches. Within a rule the conditions are AND'd; within one condition the
+ * values are OR'd.
+ */
+import type { Condition, Rule } from '../../model/resources.ts'
+import { RequestView, type ConditionPredicate, type RequestFacts } from './request.ts'
+import { compileHostCondition } from './conditions/host.ts'
+import { compilePathCondition } from './conditions/path.ts'
+import { compileHeaderCondition } from './conditions/header.ts'
+import { compileMethodCondition } from './conditions/method.ts'
+import { compileQueryCondition } from './conditions/query.ts'
+import { compileSourceIpCondition } from './conditions/source-ip.ts'
+
+export type { RequestFacts } from './request.ts'
+
+export interface RuleMatcher {
+  /** The first rule (by priority) whose conditions all hold; the default rule otherwise. */
+  match(request: RequestFacts): Rule
+  /** Condition values that could not be compiled (they never match); the API should have refused them. */
+  readonly problems: readonly string[]
+}
+
+export class NoDefaultRuleError extends Error {
+  override readonly name = 'NoDefaultRuleError'
+}
+
+const COMPILERS: Record<Condition['field'], (c: Condition, problems: string[]) => ConditionPredicate> = {
+  'host-header': compileHostCondition,
+  'path-pattern': compilePathCondition,
+  'http-header': compileHeaderCondition,
+  'http-request-method': compileMethodCondition,
+  'query-string': compileQueryCondition,
+  'source-ip': compileSourceIpCondition,
+}
+
+/** compileCondition compiles one condition; an unknown field never matches. */
+export function compileCondition(condition: Condition, problems: string[]): ConditionPredicate {
+  const compile = COMPILERS[condition.field] as ((c: Condition, p: string[]) => ConditionPredicate) | undefined
+  if (compile === undefined) {
+    problems.push(`unknown condition field ${JSON.stringify(condition.field)} never matches`)
+    return () => false
+  }
+  return compile(condition, problems)
+}
+
+interface CompiledRule {
+  readonly rule: Rule
+  readonly conditions: readonly ConditionPredicate[]
+}
+
+class CompiledRuleMatcher implements RuleMatcher {
+  readonly problems: readonly string[]
+  readonly #rules: readonly CompiledRule[]
+  readonly #default: Rule
+  /** One scratch view per matcher: match() is synchronous, so it is never shared mid-use. */
+  readonly #view = new RequestView()
+
+  constructor(rules: readonly CompiledRule[], defaultRule: Rule, problems: readonly string[]) {
+    this.#rules = rules
+    this.#default = defaultRule
+    this.problems = problems
+  }
+
+  match(request: RequestFacts): Rule {
+    const view = this.#view
+    view.reset(request)
+    const rules = this.#rules
+    outer: for (let r = 0; r < rules.length; r++) {
+      const conditions = rules[r]!.conditions
+      for (let c = 0; c < conditions.length; c++) if (!conditions[c]!(view)) continue outer
+      return rules[r]!.rule
+    }
+    return this.#default
+  }
+}
+
+/**
+ * compileRules: throws NoDefaultRuleError when no rule has priority 'default' (every
+ * listener has exactly one). Rules with equal priority keep their input order.
+ */
+export function compileRules(rules: readonly Rule[]): RuleMatcher {
+  const problems: string[] = []
+  let defaultRule: Rule | undefined
+  const numbered: Rule[] = []
+  for (const rule of rules) {
+    if (rule.priority === 'default') {
+      if (defaultRule === undefined) defaultRule = rule
+      else problems.push(`second default rule ${rule.arn} ignored`)
+    } else {
+      numbered.push(rule)
+    }
+  }
+  if (defaultRule === undefined) throw new NoDefaultRuleError('a listener needs a default rule (priority "default")')
+  numbered.sort((a, b) => (a.priority as number) - (b.priority as number))
+  const compiled = numbered.map((rule) => ({
+    rule,
+    conditions: rule.conditions.map((condition) => compileCondition(condition, problems)),
+  }))
+  return new CompiledRuleMatcher(compiled, defaultRule, problems)
+}
