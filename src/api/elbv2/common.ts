@@ -6,6 +6,7 @@
 import { ApiError, constraint, validation } from '../errors.ts'
 import { int, objList, str, type QueryObject } from '../query.ts'
 import type { Tx } from '../../store/store.ts'
+import { looksLikeArn } from '../../model/arn.ts'
 import type { Action, Listener, LoadBalancer, Rule, TagList, TargetGroup } from '../../model/resources.ts'
 
 /** Default quotas (spec §9), as DescribeAccountLimits reports them. */
@@ -39,25 +40,38 @@ export const TAGS_PER_RESOURCE = 50
 
 // ------------------------------------------------------------------ lookups
 
+const ARN_KINDS = {
+  loadbalancer: 'load balancer', targetgroup: 'target group', listener: 'listener', 'listener-rule': 'listener rule', truststore: 'trust store',
+} as const
+
+/** AWS rejects strings that are not ARNs of the expected kind before looking anything up. */
+export function checkArn(arn: string, kind: keyof typeof ARN_KINDS): void {
+  if (!looksLikeArn(arn, kind)) throw validation(`'${arn}' is not a valid ${ARN_KINDS[kind]} ARN`)
+}
+
 export function getLoadBalancer(tx: Tx, arn: string): LoadBalancer {
+  checkArn(arn, 'loadbalancer')
   const lb = tx.get('loadBalancer', arn)
   if (lb === undefined) throw new ApiError('LoadBalancerNotFound', 'One or more load balancers not found')
   return lb
 }
 
 export function getTargetGroup(tx: Tx, arn: string): TargetGroup {
+  checkArn(arn, 'targetgroup')
   const tg = tx.get('targetGroup', arn)
   if (tg === undefined) throw new ApiError('TargetGroupNotFound', 'One or more target groups not found')
   return tg
 }
 
 export function getListener(tx: Tx, arn: string): Listener {
+  checkArn(arn, 'listener')
   const listener = tx.get('listener', arn)
   if (listener === undefined) throw new ApiError('ListenerNotFound', 'One or more listeners not found')
   return listener
 }
 
 export function getRule(tx: Tx, arn: string): Rule {
+  checkArn(arn, 'listener-rule')
   const rule = tx.get('rule', arn)
   if (rule === undefined) throw new ApiError('RuleNotFound', 'One or more rules not found')
   return rule

@@ -16,7 +16,7 @@ import {
   InvalidInput, actionTargetGroupArns, checkActionsForListener, parseActions, wireActions,
 } from '../../model/actions.ts'
 import {
-  LIMITS, forwardedTargetGroupArns, getListener, getLoadBalancer, getTargetGroup, paginate, parseAttributes, parseTags,
+  LIMITS, checkArn, forwardedTargetGroupArns, getListener, getLoadBalancer, getTargetGroup, paginate, parseAttributes, parseTags,
 } from './common.ts'
 
 /** ProtocolEnum of the model, in model order (the enum-violation message lists it). */
@@ -285,6 +285,7 @@ function createListener(input: QueryObject, ctx: Context): unknown {
 function describeListeners(input: QueryObject, ctx: Context): unknown {
   const lbArn = str(input, 'LoadBalancerArn')
   const arns = strList(input, 'ListenerArns')
+  for (const arn of arns ?? []) checkArn(arn, 'listener')
   const byArns = arns !== undefined && arns.length > 0
   if (lbArn === undefined && !byArns) throw validation('You must specify either listener ARNs or a load balancer ARN')
   if (lbArn !== undefined && byArns) throw validation('Listener ARNs and a load balancer ARN cannot be specified at the same time') // UNVERIFIED text

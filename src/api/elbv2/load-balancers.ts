@@ -12,7 +12,7 @@ import type { LoadBalancer, LoadBalancerZone } from '../../model/resources.ts'
 import { loadBalancerArn } from '../../model/arn.ts'
 import { dnsNumber } from '../../model/ids.ts'
 import { effectiveAttributes, loadBalancerAttributeSpecs } from '../../model/attributes.ts'
-import { LIMITS, checkName, getLoadBalancer, paginate, parseAttributes, parseTags } from './common.ts'
+import { LIMITS, checkArn, checkName, getLoadBalancer, paginate, parseAttributes, parseTags } from './common.ts'
 
 const SCHEMES = ['internet-facing', 'internal'] as const
 const TYPES = ['application', 'network', 'gateway'] as const
@@ -142,6 +142,7 @@ function describeLoadBalancers(input: QueryObject, ctx: Context): unknown {
     throw validation('Load balancer names and load balancer ARNs cannot be specified at the same time')
   }
   if (arns !== undefined && arns.length > 20) throw validation('A maximum of 20 load balancer ARNs can be specified')
+  for (const arn of arns ?? []) checkArn(arn, 'loadbalancer')
   let lbs = ctx.tx.list('loadBalancer').filter((lb) => lb.region === ctx.region)
   if (arns !== undefined && arns.length > 0) {
     const found = arns.map((arn) => lbs.find((lb) => lb.arn === arn))
@@ -168,6 +169,7 @@ export function deleteLoadBalancerCascade(tx: Tx, lb: LoadBalancer): void {
 
 function deleteLoadBalancer(input: QueryObject, ctx: Context): unknown {
   const arn = reqStr(input, 'LoadBalancerArn')
+  checkArn(arn, 'loadbalancer')
   const lb = ctx.tx.get('loadBalancer', arn)
   if (lb === undefined) return {} // deleting a missing load balancer succeeds (spec §2.5)
   if (lb.attributes['deletion_protection.enabled'] === 'true') {

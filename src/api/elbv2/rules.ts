@@ -11,7 +11,7 @@ import type { Rule } from '../../model/resources.ts'
 import { ruleArn } from '../../model/arn.ts'
 import { parseConditions, wireConditions } from '../../model/conditions.ts'
 import { wireActions } from '../../model/actions.ts'
-import { LIMITS, getListener, getLoadBalancer, getRule, paginate, parseTags } from './common.ts'
+import { LIMITS, checkArn, getListener, getLoadBalancer, getRule, paginate, parseTags } from './common.ts'
 import { fromModel, readActions } from './listeners.ts'
 
 const MAX_PRIORITY = 50_000
@@ -154,6 +154,7 @@ function createRule(input: QueryObject, ctx: Context): unknown {
 function describeRules(input: QueryObject, ctx: Context): unknown {
   const listenerArn = str(input, 'ListenerArn')
   const arns = strList(input, 'RuleArns')
+  for (const arn of arns ?? []) checkArn(arn, 'listener-rule')
   const byArns = arns !== undefined && arns.length > 0
   if (listenerArn === undefined && !byArns) throw validation('You must specify either listener rule ARNs or a listener ARN') // UNVERIFIED text
   if (listenerArn !== undefined && byArns) throw validation('Listener rule ARNs and a listener ARN cannot be specified at the same time') // UNVERIFIED text

@@ -11,7 +11,7 @@ import type { HealthCheck, Matcher, TargetGroup } from '../../model/resources.ts
 import { targetGroupArn } from '../../model/arn.ts'
 import { effectiveAttributes, targetGroupAttributeSpecs } from '../../model/attributes.ts'
 import {
-  LIMITS, checkName, forwardedTargetGroupArns, getLoadBalancer, getTargetGroup, paginate, parseAttributes, parseTags,
+  LIMITS, checkArn, checkName, forwardedTargetGroupArns, getLoadBalancer, getTargetGroup, paginate, parseAttributes, parseTags,
   targetGroupsInUse,
 } from './common.ts'
 
@@ -290,6 +290,7 @@ function describeTargetGroups(input: QueryObject, ctx: Context): unknown {
   const { tx } = ctx
   const lbArn = str(input, 'LoadBalancerArn')
   const arns = strList(input, 'TargetGroupArns')
+  for (const arn of arns ?? []) checkArn(arn, 'targetgroup')
   const names = strList(input, 'Names')
   const given = [lbArn !== undefined, arns !== undefined && arns.length > 0, names !== undefined && names.length > 0].filter(Boolean).length
   if (given > 1) throw validation('You can specify only one of the following: LoadBalancerArn, TargetGroupArns, Names')
