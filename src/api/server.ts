@@ -72,7 +72,15 @@ export function createApiServer(config: ApiServerOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID()
     const url = new URL(req.url ?? '/', 'http://localhost')
-    const body = await readBody(req)
+    let body: Buffer
+    try {
+      body = await readBody(req)
+    } catch (err) {
+      // An oversized body is the client's fault (413), not a crash of the API: answer it in
+      // the Query error format, like any other refused request.
+      if (!(err instanceof ApiError)) throw err
+      return send(res, err.status, 'text/xml', renderQueryError(ELBV2_NAMESPACE, err, requestId), requestId)
+    }
 
     if (url.pathname === '/_openalb/health') return send(res, 200, 'application/json', '{"status":"ok"}', requestId)
     if (url.pathname === '/_openalb/reset') {
