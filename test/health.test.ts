@@ -152,8 +152,9 @@ describe('active health checks', () => {
       state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress',
     })
     await server.requests.count(1)
+    // The check is in flight but has no result yet: still RegistrationInProgress (seed 003).
     assert.deepEqual(checker.live('a'), {
-      state: 'initial', reason: 'Elb.InitialHealthChecking', description: 'Initial health checks in progress',
+      state: 'initial', reason: 'Elb.RegistrationInProgress', description: 'Target registration is in progress',
     })
     assert.equal(checker.isHealthy('a'), false)
     assert.equal(checker.flags('a'), HealthFlag.Initial)

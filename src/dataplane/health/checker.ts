@@ -28,7 +28,7 @@ import { HealthFlag } from '../upstream/target-state.ts'
 import { PassiveFailures } from './passive.ts'
 import { probe, type ProbeRequest } from './probe.ts'
 import {
-  begin, classify, healthOf, stepConfig, step, HEALTH_CHECK_DISABLED, INITIAL_COUNTERS,
+  classify, healthOf, stepConfig, step, HEALTH_CHECK_DISABLED, INITIAL_COUNTERS,
   type HealthChange, type HealthCounters, type LiveHealth, type ProbeResult, type StepConfig,
 } from './thresholds.ts'
 
@@ -297,7 +297,9 @@ export class HealthChecker {
   #startProbe(entry: Entry, done?: () => void): void {
     const seq = ++this.#seq
     const signal = entry.controller.signal
-    entry.counters = begin(entry.counters)
+    // `initial` keeps Elb.RegistrationInProgress until the first probe has a result (step()
+    // then marks it started): seed 003 shows RegistrationInProgress right after register-targets,
+    // and a target that passes its first check goes straight to healthy.
     const target = entry.target
     const hc = target.healthCheck
     const request: ProbeRequest = {

@@ -47,7 +47,7 @@ export type ProbeFailure =
 
 export interface HealthCounters {
   readonly state: ActiveState
-  /** Whether a probe has been sent: `initial` shows RegistrationInProgress before, InitialHealthChecking after. */
+  /** Whether a probe has completed: `initial` shows RegistrationInProgress before, InitialHealthChecking after. */
   readonly started: boolean
   /** Consecutive passing probes (reset by a failure). */
   readonly successes: number
