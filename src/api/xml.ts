@@ -2,6 +2,7 @@
  * @module api/xml
  * Renders handler results as AWS Query/EC2 XML. Handlers return plain objects whose keys
  * are the service model's member names, in model order; this module adds the envelope.
+ * Lists render as `<member>` (Query) or `<item>` (EC2) children; maps must be wrapped in XmlMap.
  * fast-xml-parser's XMLBuilder does the escaping and serialisation (see README: dependencies).
  */
 import { XMLBuilder } from 'fast-xml-parser'
@@ -15,6 +16,18 @@ export class Timestamp {
   constructor(ms: number) { this.ms = ms }
 }
 
+/**
+ * A map member (the only one in ELBv2 is AuthenticationRequestExtraParams): the Query protocol
+ * renders it `<Name><entry><key>k</key><value>v</value></entry>…</Name>` (spec §2.2), which
+ * botocore and SDK v3 parse back into an object. A plain object would render as a structure
+ * whose member names are the keys, and parsers would drop every one of them.
+ */
+export class XmlMap {
+  readonly entries: ReadonlyArray<readonly [string, string]>
+  constructor(entries: Iterable<readonly [string, string]>) { this.entries = [...entries] }
+  static of(record: Readonly<Record<string, string>>): XmlMap { return new XmlMap(Object.entries(record)) }
+}
+
 type Tree = string | Tree[] | { [key: string]: Tree }
 
 /** Converts a result object to the builder's tree: lists become `<member>`/`<item>` children. */
@@ -23,6 +36,9 @@ function toTree(value: unknown, listItem: string): Tree | undefined {
   if (value instanceof Timestamp) return new Date(value.ms).toISOString()
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (value instanceof XmlMap) {
+    return value.entries.length === 0 ? '' : { entry: value.entries.map(([key, v]) => ({ key, value: v })) }
+  }
   if (Array.isArray(value)) {
     const items = value.map((v) => toTree(v, listItem)).filter((v): v is Tree => v !== undefined)
     return items.length === 0 ? '' : { [listItem]: items }

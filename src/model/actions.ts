@@ -497,9 +497,6 @@ export function actionTargetGroupArns(actions: readonly Action[]): string[] {
 
 // ------------------------------------------------------------------ output
 
-/** One entry of a map member, rendered `<entry><key/><value/></entry>`. */
-export interface WireMapEntry { readonly key: string; readonly value: string }
-
 /** The Action shape in model member order. */
 export function wireAction(action: Action): Record<string, unknown> {
   return {
@@ -543,28 +540,17 @@ export function wireAction(action: Action): Record<string, unknown> {
 /**
  * The stored auth config in model member order. The client secret is write-only: Describe*
  * never returns it (that is why the API has UseExistingClientSecret; UNVERIFIED that it is omitted).
- * The extra-params map is returned as entries; see wireMapEntries.
+ * AuthenticationRequestExtraParams stays a plain string record here (the SDK's shape); the API
+ * wraps it as a map member for the XML (api/elbv2/common.ts wireActionsXml).
  */
 function wireAuthConfig(config: Readonly<Record<string, unknown>>, members: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const name of members) {
     const v = config[name]
     if (v === undefined) continue
-    out[name] = name === 'AuthenticationRequestExtraParams' ? wireMapEntries(v as Record<string, string>) : v
+    out[name] = name === 'AuthenticationRequestExtraParams' ? { ...(v as Record<string, string>) } : v
   }
   return out
-}
-
-/**
- * A string map as the Query protocol's `<entry><key/><value/></entry>` list. api/xml renders every
- * array as `<member>` children, so only a one-entry map can be expressed today; larger maps are
- * stored but left out of the output until api/xml learns map members (reported to the lead).
- */
-export function wireMapEntries(map: Readonly<Record<string, string>>): { entry: WireMapEntry } | undefined {
-  const entries = Object.entries(map)
-  if (entries.length !== 1) return undefined
-  const [key, value] = entries[0]!
-  return { entry: { key, value } }
 }
 
 /** Actions in wire form, in the order they were given (AWS echoes the request order). */

@@ -129,7 +129,9 @@ function detail(cert: Certificate, ctx: Context): Record<string, unknown> {
     KeyUsages: [{ Name: 'DIGITAL_SIGNATURE' }, { Name: 'KEY_ENCIPHERMENT' }],
     ExtendedKeyUsages: [{ Name: 'TLS_WEB_SERVER_AUTHENTICATION', OID: '1.3.6.1.5.5.7.3.1' }],
     RenewalEligibility: 'INELIGIBLE',
-    Options: { CertificateTransparencyLoggingPreference: 'ENABLED' },
+    // Export (2025 model member): only exportable public certificates say ENABLED; imported and
+    // local-CA certificates cannot be exported (value as moto reports it; UNVERIFIED against AWS).
+    Options: { CertificateTransparencyLoggingPreference: 'ENABLED', Export: 'DISABLED' },
     ...(cert.type === 'AMAZON_ISSUED'
       ? { DomainValidationOptions: cert.subjectAlternativeNames.map((name) => ({ DomainName: name, ValidationDomain: name, ValidationStatus: 'SUCCESS', ValidationMethod: 'DNS' })) }
       : {}),
@@ -161,6 +163,7 @@ function listCertificates(input: JsonInput, ctx: Context): unknown {
       KeyUsages: ['DIGITAL_SIGNATURE', 'KEY_ENCIPHERMENT'],
       ExtendedKeyUsages: ['TLS_WEB_SERVER_AUTHENTICATION'],
       InUse: inUseBy(ctx, c.arn).length > 0,
+      Exported: false, // see Options.Export in DescribeCertificate
       RenewalEligibility: 'INELIGIBLE',
       NotBefore: seconds(c.notBefore),
       NotAfter: seconds(c.notAfter),

@@ -36,6 +36,11 @@ function wirePermission(p: IpPermission): Record<string, unknown> {
   }
 }
 
+/** The group's ARN: the model's SecurityGroupArn, which EC2 returns on create and describe. */
+function securityGroupArn(sg: SecurityGroup): string {
+  return `arn:aws:ec2:${sg.region}:${OWNER_ID}:security-group/${sg.id}`
+}
+
 export function wireSecurityGroup(sg: SecurityGroup): Record<string, unknown> {
   return {
     groupDescription: sg.description,
@@ -46,6 +51,7 @@ export function wireSecurityGroup(sg: SecurityGroup): Record<string, unknown> {
     ipPermissionsEgress: sg.egress.map(wirePermission),
     tagSet: tagSet(sg.tags),
     vpcId: sg.vpcId,
+    securityGroupArn: securityGroupArn(sg),
   }
 }
 
@@ -306,7 +312,7 @@ function createSecurityGroup(input: QueryObject, ctx: Context): unknown {
     egress: [{ ipProtocol: '-1', ipRanges: [{ cidrIp: '0.0.0.0/0', ruleId: ec2Id('sgr') }], ipv6Ranges: [], userIdGroupPairs: [] }],
   }
   tx.put('securityGroup', id, sg)
-  return { groupId: id, tagSet: tagSet(tags) }
+  return { groupId: id, tagSet: tagSet(tags), securityGroupArn: securityGroupArn(sg) }
 }
 
 const SECURITY_GROUP_FILTERS: FilterSpec<SecurityGroup> = {

@@ -8,6 +8,8 @@ import { int, objList, str, type QueryObject } from '../query.ts'
 import type { Tx } from '../../store/store.ts'
 import { looksLikeArn } from '../../model/arn.ts'
 import type { Action, Listener, LoadBalancer, Rule, TagList, TargetGroup } from '../../model/resources.ts'
+import { wireActions } from '../../model/actions.ts'
+import { XmlMap } from '../xml.ts'
 
 /** Default quotas (spec §9), as DescribeAccountLimits reports them. */
 export const LIMITS = {
@@ -188,4 +190,25 @@ export function targetGroupsInUse(tx: Tx): Set<string> {
     for (const action of rule.actions) for (const arn of forwardedTargetGroupArns(action)) inUse.add(arn)
   }
   return inUse
+}
+
+// ------------------------------------------------------------------ actions on the wire
+
+/** The auth configs whose AuthenticationRequestExtraParams is a map member in the model. */
+const MAP_BEARING_CONFIGS = ['AuthenticateOidcConfig', 'AuthenticateCognitoConfig'] as const
+
+/**
+ * wireActionsXml: Actions/DefaultActions ready for api/xml. The model's wire form keeps
+ * AuthenticationRequestExtraParams as a plain record; the Query protocol needs it rendered
+ * as `<entry><key/><value/></entry>` (spec §2.2), so it is wrapped in an XmlMap here.
+ */
+export function wireActionsXml(actions: readonly Action[]): Array<Record<string, unknown>> {
+  return wireActions(actions).map((action) => {
+    for (const name of MAP_BEARING_CONFIGS) {
+      const config = action[name] as Record<string, unknown> | undefined
+      const params = config?.['AuthenticationRequestExtraParams'] as Record<string, string> | undefined
+      if (config !== undefined && params !== undefined) config['AuthenticationRequestExtraParams'] = XmlMap.of(params)
+    }
+    return action
+  })
 }

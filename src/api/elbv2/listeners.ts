@@ -13,10 +13,10 @@ import { listenerArn, ruleArn } from '../../model/arn.ts'
 import { effectiveAttributes, listenerAttributeSpecs } from '../../model/attributes.ts'
 import { DEFAULT_SSL_POLICY, sslPolicy } from '../../model/ssl-policies.ts'
 import {
-  InvalidInput, actionTargetGroupArns, checkActionsForListener, parseActions, wireActions,
+  InvalidInput, actionTargetGroupArns, checkActionsForListener, parseActions,
 } from '../../model/actions.ts'
 import {
-  LIMITS, checkArn, forwardedTargetGroupArns, getListener, getLoadBalancer, getTargetGroup, paginate, parseAttributes, parseTags,
+  LIMITS, checkArn, forwardedTargetGroupArns, getListener, getLoadBalancer, getTargetGroup, paginate, parseAttributes, parseTags, wireActionsXml,
 } from './common.ts'
 
 /** ProtocolEnum of the model, in model order (the enum-violation message lists it). */
@@ -137,7 +137,7 @@ export function wireListener(tx: Tx, listener: Listener): Record<string, unknown
     Protocol: listener.protocol,
     Certificates: listener.defaultCertificateArn === undefined ? undefined : [{ CertificateArn: listener.defaultCertificateArn }],
     SslPolicy: listener.sslPolicy,
-    DefaultActions: wireActions(rule?.actions ?? []),
+    DefaultActions: wireActionsXml(rule?.actions ?? []),
     AlpnPolicy: listener.alpnPolicy,
     MutualAuthentication: wireMutualAuthentication(listener.mutualAuthentication),
   }

@@ -101,7 +101,9 @@ function createLoadBalancer(input: QueryObject, ctx: Context): unknown {
   if (name.startsWith('internal-')) throw validation(`Load balancer name '${name}' cannot begin with 'internal-'`)
   const type = str(input, 'Type') ?? 'application'
   if (!TYPES.includes(type as 'application')) throw enumConstraint(type, 'type', TYPES)
-  if (type !== 'application') throw new ApiError('UnsupportedProtocol', `Load balancers of type '${type}' are not supported by OpenALB; use 'application'`)
+  // An OpenALB limit, not AWS behaviour: answered with a code the model declares for CreateLoadBalancer
+  // (UnsupportedProtocol is not one of them).
+  if (type !== 'application') throw invalidConfig(`Load balancers of type '${type}' are not supported by OpenALB; use 'application'`)
   const scheme = str(input, 'Scheme') ?? 'internet-facing'
   if (!SCHEMES.includes(scheme as 'internal')) throw enumConstraint(scheme, 'scheme', SCHEMES)
   const ipAddressType = str(input, 'IpAddressType') ?? 'ipv4'

@@ -10,8 +10,7 @@ import type { Tx } from '../../store/store.ts'
 import type { Rule } from '../../model/resources.ts'
 import { ruleArn } from '../../model/arn.ts'
 import { parseConditions, wireConditions } from '../../model/conditions.ts'
-import { wireActions } from '../../model/actions.ts'
-import { LIMITS, checkArn, getListener, getLoadBalancer, getRule, paginate, parseTags } from './common.ts'
+import { LIMITS, checkArn, getListener, getLoadBalancer, getRule, paginate, parseTags, wireActionsXml } from './common.ts'
 import { fromModel, readActions } from './listeners.ts'
 
 const MAX_PRIORITY = 50_000
@@ -27,7 +26,7 @@ export function wireRule(rule: Rule): Record<string, unknown> {
     RuleArn: rule.arn,
     Priority: String(rule.priority),
     Conditions: wireConditions(rule.conditions),
-    Actions: wireActions(rule.actions),
+    Actions: wireActionsXml(rule.actions),
     IsDefault: rule.priority === 'default',
     Transforms: rule.transforms,
   }

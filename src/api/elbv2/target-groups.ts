@@ -330,6 +330,7 @@ function modifyTargetGroup(input: QueryObject, ctx: Context): unknown {
 
 function deleteTargetGroup(input: QueryObject, ctx: Context): unknown {
   const arn = reqStr(input, 'TargetGroupArn')
+  checkArn(arn, 'targetgroup')
   const tg = ctx.tx.get('targetGroup', arn)
   // The model lists only ResourceInUse for this operation, so a missing group succeeds (spec §2.5, UNVERIFIED).
   if (tg === undefined) return {}
