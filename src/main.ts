@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net'
 import { Store } from './store/store.ts'
 import { SqliteBackend } from './store/sqlite/sqlite-backend.ts'
 import { createApiServer } from './api/server.ts'
-import { NO_LIVE_HEALTH, type ApiOptions } from './api/context.ts'
+import type { ApiOptions } from './api/context.ts'
+import { ConfigWatcher } from './config/watch.ts'
+import { DataPlane } from './dataplane/dataplane.ts'
 import { join } from 'node:path'
 import { LocalCa } from './tls/local-ca.ts'
 
@@ -39,6 +41,10 @@ export function caDirectory(dataDir: string): string | undefined {
 export interface OpenAlb {
   readonly apiUrl: string
   readonly store: Store
+  /** The data plane serving the listeners (tests read its ports). */
+  readonly dataPlane: DataPlane
+  /** Compiles the current records now and applies them; resolves once listeners are bound/closed. */
+  syncDataPlane(): Promise<void>
   close(): Promise<void>
 }
 
@@ -46,14 +52,30 @@ export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
   const store = await Store.open(new SqliteBackend(config.dataDir))
   let localCa: Promise<LocalCa> | undefined
   const openLocalCa = (): Promise<LocalCa> => (localCa ??= LocalCa.open(caDirectory(config.dataDir)))
+  // Data plane: store change → compile → swap (DESIGN.md "Build, then swap").
+  const dataPlane = new DataPlane({ bind: config.bind, log: config.log })
+  const watcher = new ConfigWatcher(store, { onError: (err) => config.log(`config: ${err instanceof Error ? err.stack : String(err)}`) })
+  watcher.subscribe((snapshot) => {
+    dataPlane.apply(snapshot).catch((err: unknown) => config.log(`dataplane: ${err instanceof Error ? err.stack : String(err)}`))
+  })
+  await dataPlane.apply(watcher.start())
   const server = createApiServer({
     store,
     options: config.api,
-    health: NO_LIVE_HEALTH,
+    health: dataPlane.health,
     credentials: config.credentials,
     log: config.log,
     localCa: openLocalCa,
-    ...(config.allowReset ? { reset: () => store.clear() } : {}),
+    ...(config.allowReset
+      ? {
+        reset: async () => {
+          await store.clear()
+          // Reset is for test isolation: cut listener connections now rather than draining them.
+          await dataPlane.closeListeners()
+          await dataPlane.apply(watcher.refresh())
+        },
+      }
+      : {}),
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -68,12 +90,16 @@ export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
   return {
     apiUrl: `http://${host}:${address.port}`,
     store,
+    dataPlane,
+    syncDataPlane: () => dataPlane.apply(watcher.refresh()),
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeAllConnections()
         })
+        watcher.close()
+        await dataPlane.close()
         await store.close()
       })()
       return closing

@@ -1,0 +1,487 @@
+/**
+ * @module dataplane/proxy/proxy
+ * The request loop (spec §7.1): facts → LoadBalancer by Host → Rule → Action. Forward picks
+ * a target group (weights), then a target (Balancer over the routable targets, fail-open
+ * applied), and streams the exchange through the target's keep-alive pool.
+ *
+ * Retry (issue 3 §7, STYLE.md habit 11, like nginx's `proxy_next_upstream error`): a request
+ * whose connection to a target fails before any response byte came back is sent once more to
+ * another target when nothing of it reached the first (the dial failed), or when its method is
+ * idempotent and it has no body. A keep-alive connection the target closed while idle is the
+ * same case. The failure is reported as passive health so the next request avoids the target.
+ */
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { Dispatcher } from 'undici'
+import type { CompiledAction, CompiledListener, PortBinding } from '../../config/snapshot.ts'
+import type { RequestFacts } from '../router/request.ts'
+import { stripPort } from '../router/request.ts'
+import { fixedResponse } from '../actions/fixed-response.ts'
+import { redirectLocation, redirectStatus } from '../actions/redirect.ts'
+import type { Outcome } from '../balancer/balancer.ts'
+import type { TargetGroupRuntime } from '../upstream/group.ts'
+import type { InFlight, TargetEntry } from '../upstream/registry.ts'
+import type { TargetState } from '../upstream/target-state.ts'
+import {
+  appStickyCookies, decodeSticky, isChromium80Plus, lbStickyCookies, pickTargetGroup, readAppStickyValue, readLbStickyValue,
+  readTgStickyValue, responseSetsCookie, tgStickyCookies,
+} from '../upstream/sticky.ts'
+import {
+  AlbError, BadRequestError, ClientAbortError, ConnectError, InternalError, NoTargetError, TargetClosedError,
+  classifyTargetError, errorPage, statusFor,
+} from './errors.ts'
+import { clientAddress, forwardedHeaders, responseHeaders, type ForwardContext } from './headers.ts'
+import { classifyRequest, desyncVerdict, transferEncodingProblem } from './desync.ts'
+import { isGrpcResponse, protocolMismatch, sendGrpcError } from './grpc.ts'
+import { http2Stream } from './h2.ts'
+import { appendTlsHeaders } from './tls-headers.ts'
+import { forwardHttp2 } from './h2-forward.ts'
+
+/** What the proxy needs from the data plane around it. */
+export interface ProxyRuntime {
+  group(targetGroupArn: string): TargetGroupRuntime | undefined
+  entry(key: string): TargetEntry | undefined
+  /** A connection to the target was refused or reset: take it out at once (passive health). */
+  targetFailed(entry: TargetEntry, err: unknown): void
+  readonly clock: () => number
+  readonly random: () => number
+  /** AES-256-GCM key sealing AWSALB / AWSALBAPP / AWSALBTG values (upstream/sticky.ts). */
+  readonly stickyKey: Buffer
+}
+
+/** Request line (URL) above this → 414; a single header above this → 400 (spec §7.6). */
+export const MAX_URL_BYTES = 16 * 1024
+export const MAX_HEADER_BYTES = 16 * 1024
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
+
+export interface RequestTarget {
+  readonly path: string
+  readonly rawQuery: string
+  /** Authority of an absolute-form request line, if any. */
+  readonly absoluteHost?: string
+  /** What goes on the target's request line: origin-form. */
+  readonly originForm: string
+}
+
+/** parseRequestTarget splits the request-target (RFC 9112 §3.2); undefined when malformed. */
+export function parseRequestTarget(url: string): RequestTarget | undefined {
+  if (url.charCodeAt(0) === 0x2f /* / */) {
+    const q = url.indexOf('?')
+    return q === -1
+      ? { path: url, rawQuery: '', originForm: url }
+      : { path: url.slice(0, q), rawQuery: url.slice(q + 1), originForm: url }
+  }
+  if (url === '*') return { path: '*', rawQuery: '', originForm: '*' }
+  const m = /^https?:\/\/([^/?#]+)([^#]*)/i.exec(url)
+  if (m === null) return undefined
+  const rest = m[2] === '' ? '/' : m[2]!
+  const normalized = rest.charCodeAt(0) === 0x3f /* ? */ ? `/${rest}` : rest
+  if (normalized.charCodeAt(0) !== 0x2f) return undefined
+  const q = normalized.indexOf('?')
+  return {
+    path: q === -1 ? normalized : normalized.slice(0, q),
+    rawQuery: q === -1 ? '' : normalized.slice(q + 1),
+    absoluteHost: m[1]!,
+    originForm: normalized,
+  }
+}
+
+/** firstHost: the first Host header (rules and load-balancer dispatch use the first one). */
+export function firstHost(raw: readonly string[]): string | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 4 && (name === 'Host' || name.toLowerCase() === 'host')) return raw[i + 1]
+  }
+  return undefined
+}
+
+/** selectListener: the load balancer whose DNS name the Host names, else the port's first opener (DESIGN.md). */
+export function selectListener(binding: PortBinding, host: string | undefined): CompiledListener {
+  const first = binding.listeners[0]!
+  if (binding.listeners.length === 1 || host === undefined) return first
+  return binding.byHost.get(stripPort(host).toLowerCase()) ?? first
+}
+
+/** sendAlbError answers with the ALB's own page (spec §7.5); 460 has no response (client gone). */
+export function sendAlbError(res: ServerResponse, err: unknown, listener: CompiledListener | undefined, close = false): void {
+  const status = statusFor(err)
+  if (status === 460 || res.destroyed) return
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  if (isGrpcResponse(res)) return sendGrpcError(res, status, listener) // spec §7.5
+  const page = errorPage(status)
+  res.statusCode = status
+  res.statusMessage = page.statusText
+  if (listener?.serverHeader !== false) res.setHeader('Server', 'awselb/2.0')
+  res.setHeader('Content-Type', 'text/html')
+  res.setHeader('Content-Length', page.body.length)
+  if (close) res.setHeader('Connection', 'close')
+  res.end(page.body)
+}
+
+function headersTooLarge(raw: readonly string[]): boolean {
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.length + raw[i + 1]!.length + 2 > MAX_HEADER_BYTES) return true
+  return false
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  // HTTP/2: a body follows unless the HEADERS frame ended the stream (gRPC sends no Content-Length).
+  const h2 = http2Stream(req)
+  if (h2 !== undefined) return !h2.endAfterHeaders
+  const te = req.headers['transfer-encoding']
+  if (te !== undefined) return true
+  const cl = req.headers['content-length']
+  return cl !== undefined && cl !== '0'
+}
+
+export interface ConnectionInfo {
+  /** The client connection outlived `client_keep_alive.seconds`, or the port is closing: close after this response. */
+  readonly closeAfter: boolean
+}
+
+/**
+ * handleRequest serves one request on `binding`'s port. Never throws: every failure becomes
+ * the ALB's status for it.
+ */
+export function handleRequest(
+  req: IncomingMessage, res: ServerResponse, binding: PortBinding, runtime: ProxyRuntime, conn: ConnectionInfo,
+): void {
+  let listener: CompiledListener | undefined
+  try {
+    const raw = req.rawHeaders
+    const host = firstHost(raw)
+    listener = selectListener(binding, host)
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); HTTP/1.0 without one gets the DNS name (spec §6.4).
+    if (host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) throw new BadRequestError(400, 'MissingHost')
+    const url = req.url ?? '/'
+    if (url.length > MAX_URL_BYTES) throw new BadRequestError(414, 'UriTooLong')
+    if (headersTooLarge(raw)) throw new BadRequestError(400, 'HeaderTooLarge')
+    const target = parseRequestTarget(url)
+    if (target === undefined) throw new BadRequestError(400, 'BadUri')
+    // The ALB refuses TRACE itself (spec §7.4: 405).
+    if (req.method === 'TRACE') throw new BadRequestError(405, 'TraceMethod')
+    const te = transferEncodingProblem(raw)
+    if (te === 'BadTransferEncoding') throw new BadRequestError(501, te)
+    const lb = listener.loadBalancer
+    let close = conn.closeAfter
+    if (te === 'MultipleTransferEncodingChunked' && lb.desyncMitigationMode !== 'monitor') throw new BadRequestError(400, te)
+    const verdict = desyncVerdict(lb.desyncMitigationMode, classifyRequest(req.method ?? 'GET', raw))
+    if (verdict === 'block') throw new BadRequestError(400, 'DesyncMitigation')
+    if (verdict === 'allow-then-close') close = true
+
+    const facts: RequestFacts = {
+      method: req.method ?? 'GET', path: target.path, rawQuery: target.rawQuery, rawHeaders: raw, sourceIp: req.socket.remoteAddress ?? '',
+    }
+    const rule = listener.matcher.match(facts)
+    const action = listener.actions.get(rule)
+    if (action === undefined) throw new InternalError(new Error(`rule ${rule.arn} has no terminal action`))
+    switch (action.type) {
+      case 'fixed-response': return sendFixedResponse(res, listener, action, close)
+      case 'redirect': return sendRedirect(req, res, listener, action, target, close)
+      case 'forward': return forward(req, res, listener, action, target, runtime, close)
+    }
+  } catch (err) {
+    const close = err instanceof BadRequestError
+    sendAlbError(res, err instanceof AlbError ? err : new InternalError(err), listener, close)
+  }
+}
+
+function writeListenerHeaders(res: ServerResponse, listener: CompiledListener, close: boolean): void {
+  if (listener.serverHeader) res.setHeader('Server', 'awselb/2.0')
+  for (const [name, value] of listener.responseHeaders) res.setHeader(name, value)
+  if (close) res.setHeader('Connection', 'close')
+}
+
+function sendFixedResponse(res: ServerResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'fixed-response' }>, close: boolean): void {
+  const fixed = fixedResponse(action.fixedResponseConfig)
+  res.statusCode = fixed.status
+  writeListenerHeaders(res, listener, close)
+  for (const [name, value] of Object.entries(fixed.headers)) res.setHeader(name, value)
+  res.end(fixed.body)
+}
+
+function sendRedirect(
+  req: IncomingMessage, res: ServerResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'redirect' }>,
+  target: RequestTarget, close: boolean,
+): void {
+  const host = target.absoluteHost ?? firstHost(req.rawHeaders) ?? listener.loadBalancer.dnsName
+  const location = redirectLocation(action.redirectConfig, {
+    protocol: listener.protocol === 'HTTPS' ? 'https' : 'http',
+    host: stripPort(host),
+    port: listener.port,
+    path: target.path,
+    rawQuery: target.rawQuery,
+  })
+  res.statusCode = redirectStatus(action.redirectConfig)
+  writeListenerHeaders(res, listener, close)
+  res.setHeader('Location', location)
+  res.setHeader('Content-Type', 'text/html')
+  const page = errorPage(res.statusCode)
+  res.setHeader('Content-Length', page.body.length)
+  res.end(page.body)
+}
+
+/**
+ * chooseTargetGroup: the group a valid `AWSALBTG` cookie names when the action has target
+ * group stickiness and still forwards there; else a weighted choice (spec §5.5, §7.8).
+ * Returns the group and whether the client was already stuck to it.
+ */
+export function chooseTargetGroup(
+  action: Extract<CompiledAction, { type: 'forward' }>, rawHeaders: readonly string[], runtime: Pick<ProxyRuntime, 'random' | 'stickyKey'>, now: number,
+): { arn: string | undefined; sticky: boolean } {
+  if (action.groupStickinessMs > 0) {
+    const arn = decodeSticky(runtime.stickyKey, readTgStickyValue(rawHeaders), now)
+    // An invalid cookie is AWSALBTGCookieInvalid in the access log; the request is balanced anew.
+    if (arn !== undefined && action.weighted.some((tg) => tg.targetGroupArn === arn)) return { arn, sticky: true }
+  }
+  return { arn: pickTargetGroup(action.forwardConfig, runtime.random), sticky: false }
+}
+
+function forward(
+  req: IncomingMessage, res: ServerResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'forward' }>,
+  target: RequestTarget, runtime: ProxyRuntime, close: boolean,
+): void {
+  const now = runtime.clock()
+  const choice = chooseTargetGroup(action, req.rawHeaders, runtime, now)
+  const group = choice.arn === undefined ? undefined : runtime.group(choice.arn)
+  if (group !== undefined && protocolMismatch(req, group.compiled.protocolVersion)) throw new BadRequestError(464, 'ProtocolVersionMismatch') // spec §7.9
+  if (group === undefined || !group.hasTargets) throw new NoTargetError()
+  const cookies: string[] = []
+  if (action.groupStickinessMs > 0) cookies.push(...tgStickyCookies(runtime.stickyKey, group.compiled.arn, now, action.groupStickinessMs / 1000))
+  const socket = req.socket
+  const headers = forwardedHeaders(req.rawHeaders, {
+    loadBalancer: listener.loadBalancer,
+    listenerPort: listener.port,
+    protocol: listener.protocol === 'HTTPS' ? 'https' : 'http',
+    clientIp: clientAddress(socket.remoteAddress),
+    clientPort: socket.remotePort ?? 0,
+    ...(target.absoluteHost !== undefined ? { absoluteHost: target.absoluteHost } : {}),
+    now: runtime.clock(),
+  } satisfies ForwardContext).headers
+  appendTlsHeaders(headers, listener.tls, socket)
+  if (group.compiled.protocolVersion !== 'HTTP1') {
+    // HTTP2 / GRPC target groups: HTTP/2 to the target (spec §7.9).
+    forwardHttp2({
+      req, res, listener, group, runtime, path: target.originForm, headers, hasBody: hasBody(req), fail: (err) => sendAlbError(res, err, listener),
+    })
+    return
+  }
+  const exchange = new Exchange(req, res, listener, group, runtime, target.originForm, headers, close, cookies)
+  exchange.attempt(undefined)
+}
+
+/**
+ * One client request and its (at most two) attempts on targets.
+ *
+ * ```
+ *  attempt ─ pick ─ dispatch ─┬─ onHeaders ─ onData* ─ onComplete ─► release ok
+ *                             └─ onError ─┬─ before response, retry allowed ─► attempt (other target)
+ *                                         └─ otherwise ─► ALB error page (or cut the response)
+ * ```
+ */
+class Exchange {
+  readonly #req: IncomingMessage
+  readonly #res: ServerResponse
+  readonly #listener: CompiledListener
+  readonly #group: TargetGroupRuntime
+  readonly #runtime: ProxyRuntime
+  readonly #path: string
+  readonly #headers: string[]
+  readonly #close: boolean
+  readonly #hasBody: boolean
+  /** Set-Cookie values the ALB adds to the response (stickiness). */
+  readonly #cookies: string[]
+  #attempts = 0
+  #clientGone = false
+  #finished = false
+
+  constructor(
+    req: IncomingMessage, res: ServerResponse, listener: CompiledListener, group: TargetGroupRuntime, runtime: ProxyRuntime,
+    path: string, headers: string[], close: boolean, cookies: string[],
+  ) {
+    this.#cookies = cookies
+    this.#req = req
+    this.#res = res
+    this.#listener = listener
+    this.#group = group
+    this.#runtime = runtime
+    this.#path = path
+    this.#headers = headers
+    this.#close = close
+    this.#hasBody = hasBody(req)
+    res.once('close', () => {
+      if (!res.writableFinished) this.#clientGone = true
+    })
+  }
+
+  /** `failed`/`previous`: the target and error of the first attempt when this is the retry. */
+  attempt(failed: TargetState | undefined, previous?: AlbError): void {
+    this.#attempts++
+    const group = this.#group
+    let candidates = group.candidates()
+    if (failed !== undefined) {
+      const others = candidates.filter((t) => t.key !== failed.key)
+      // A connection the target closed (typically a keep-alive connection it let go while idle)
+      // says nothing about a new one: with no other target, retry there on a fresh connection.
+      candidates = others.length === 0 && previous instanceof TargetClosedError && candidates.includes(failed) ? [failed] : others
+    }
+    const now = this.#runtime.clock()
+    const state = this.#stickyTarget(candidates, now) ?? group.balancer.pick(candidates, { now })
+    const entry = state === undefined ? undefined : this.#runtime.entry(state.key)
+    if (state === undefined || entry === undefined) {
+      if (state !== undefined) group.balancer.release(state, 'ok')
+      // No other target to retry on: the client gets the first attempt's failure.
+      this.#fail(previous ?? new NoTargetError())
+      return
+    }
+    // A retry takes a new connection: another pooled one may be just as stale as the first.
+    this.#dispatch(state, entry, failed !== undefined)
+  }
+
+  /**
+   * #stickyTarget: the target a valid AWSALB / AWSALBAPP cookie names, if it is still a
+   * candidate (a cookie naming a deregistered or unhealthy target picks anew, spec §7.8).
+   * Counted as outstanding like a Balancer pick, so release() stays exactly-once.
+   */
+  #stickyTarget(candidates: readonly TargetState[], now: number): TargetState | undefined {
+    const stickiness = this.#group.compiled.stickiness
+    if (!stickiness.enabled) return undefined
+    const raw = this.#req.rawHeaders
+    const value = stickiness.type === 'app_cookie' ? readAppStickyValue(raw) : readLbStickyValue(raw)
+    const key = decodeSticky(this.#runtime.stickyKey, value, now)
+    if (key === undefined) return undefined
+    for (const t of candidates) {
+      if (t.key === key) {
+        t.outstanding++
+        this.#stuck = true
+        return t
+      }
+    }
+    return undefined
+  }
+
+  #stuck = false
+
+  /** Set-Cookie values for this response: TG stickiness, then target stickiness (re-issued on every response). */
+  #setCookies(state: TargetState, targetSetCookies: readonly string[]): string[] {
+    const stickiness = this.#group.compiled.stickiness
+    if (!stickiness.enabled) return this.#cookies
+    const now = this.#runtime.clock()
+    const key = this.#runtime.stickyKey
+    if (stickiness.type === 'lb_cookie') return [...this.#cookies, ...lbStickyCookies(key, state.key, now, stickiness.lbCookieDurationMs / 1000)]
+    // app_cookie: stickiness starts when the target sets the application cookie (spec §7.8).
+    if (!this.#stuck && !responseSetsCookie(targetSetCookies, stickiness.appCookieName)) return this.#cookies
+    const crossSite = isChromium80Plus(this.#req.headers['user-agent'])
+    return [...this.#cookies, ...appStickyCookies(key, state.key, now, stickiness.appCookieDurationMs / 1000, crossSite)]
+  }
+
+  #dispatch(state: TargetState, entry: TargetEntry, freshConnection: boolean): void {
+    const req = this.#req
+    const res = this.#res
+    const balancer = this.#group.balancer
+    const idleMs = this.#listener.loadBalancer.idleTimeoutMs
+    let connected = false
+    let responseStarted = false
+    let released = false
+    let abortFn: ((err?: Error) => void) | undefined
+    let pendingAbort: Error | undefined
+    const release = (outcome: Outcome): void => {
+      if (released) return
+      released = true
+      balancer.release(state, outcome)
+      entry.inflight.delete(inflight)
+      entry.settle()
+    }
+    const inflight: InFlight = {
+      abort: (err) => {
+        if (abortFn !== undefined) abortFn(err)
+        else pendingAbort = err
+      },
+    }
+    entry.inflight.add(inflight)
+    const onClientGone = (): void => {
+      if (!res.writableFinished) inflight.abort(new ClientAbortError())
+    }
+    res.once('close', onClientGone)
+
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect: (abort) => {
+        connected = true
+        abortFn = abort
+        if (pendingAbort !== undefined) abort(pendingAbort)
+        else if (this.#clientGone) abort(new ClientAbortError())
+      },
+      onHeaders: (statusCode, rawHeaders, resume, statusText) => {
+        if (statusCode < 200) return true // 1xx (e.g. 100 Continue): Node answered the client already
+        responseStarted = true
+        if (res.destroyed) return false
+        const out = responseHeaders(rawHeaders, !this.#listener.serverHeader, this.#listener.responseHeaders)
+        if (this.#group.compiled.stickiness.enabled || this.#cookies.length > 0) {
+          const targetSetCookies: string[] = []
+          for (let i = 0; i + 1 < out.length; i += 2) if (out[i]!.toLowerCase() === 'set-cookie') targetSetCookies.push(out[i + 1]!)
+          for (const cookie of this.#setCookies(state, targetSetCookies)) out.push('Set-Cookie', cookie)
+        }
+        if (this.#close) out.push('Connection', 'close')
+        res.writeHead(statusCode, statusText !== '' ? statusText : (STATUS_CODES[statusCode] ?? 'Unknown'), out)
+        res.on('drain', resume)
+        return true
+      },
+      onData: (chunk) => {
+        if (res.destroyed) return true
+        return res.write(chunk)
+      },
+      onComplete: () => {
+        res.off('close', onClientGone)
+        release('ok')
+        this.#finished = true
+        res.end()
+      },
+      onError: (err) => {
+        res.off('close', onClientGone)
+        const classified = this.#clientGone && !(err instanceof AlbError && !(err instanceof ClientAbortError))
+          ? new ClientAbortError(err)
+          : classifyTargetError(err, connected, responseStarted)
+        release(classified instanceof ClientAbortError ? 'client_abort' : classified instanceof ConnectError ? 'connect_error'
+          : statusFor(classified) === 504 ? 'timeout' : 'bad_response')
+        if (classified instanceof ConnectError || classified instanceof TargetClosedError) this.#runtime.targetFailed(entry, err)
+        if (!responseStarted && this.#retryable(classified, connected)) {
+          this.attempt(state, classified)
+          return
+        }
+        this.#fail(classified)
+      },
+    }
+
+    const dispatcher = freshConnection ? entry.freshConnection() : entry.pool()
+    if (freshConnection) res.once('close', () => { dispatcher.close().catch(() => {}) })
+    try {
+      dispatcher.dispatch({
+        path: this.#path,
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: this.#headers,
+        body: this.#hasBody ? req : null,
+        headersTimeout: idleMs,
+        bodyTimeout: idleMs,
+        // Never resend on our own: retries are decided here, once, on another target.
+        idempotent: false,
+        reset: this.#close || freshConnection,
+      }, handler)
+    } catch (err) {
+      handler.onError!(err instanceof Error ? err : new Error(String(err)))
+    }
+  }
+
+  #retryable(err: AlbError, connected: boolean): boolean {
+    if (this.#attempts >= 2 || this.#clientGone || this.#finished) return false
+    if (!(err instanceof ConnectError || (err instanceof TargetClosedError && err.beforeResponse))) return false
+    if (!connected) return !this.#req.destroyed // nothing reached the target; the body is untouched
+    return IDEMPOTENT.has(this.#req.method ?? 'GET') && !this.#hasBody
+  }
+
+  #fail(err: AlbError): void {
+    this.#finished = true
+    sendAlbError(this.#res, err, this.#listener)
+  }
+}

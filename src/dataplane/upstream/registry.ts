@@ -1,0 +1,135 @@
+/**
+ * @module dataplane/upstream/registry
+ * TargetRegistry: the runtime state of every target, keyed by `tgArn|id|port`, surviving
+ * snapshot swaps (DESIGN.md habit 1, Caddy's `hosts` usage pool). Each entry owns the
+ * target's connection pool and knows what is in flight on it, which draining needs.
+ */
+import type { Duplex } from 'node:stream'
+import type { Client, Pool } from 'undici'
+import type { TargetState } from './target-state.ts'
+import { createTargetClient, createTargetPool } from './pool.ts'
+import { createTlsTargetClient, createTlsTargetPool } from './tls-pool.ts'
+import { closeTargetSession } from './h2-session.ts'
+
+/** Something in flight on a target that draining may have to cut short. */
+export interface InFlight {
+  abort(err: Error): void
+}
+
+export class TargetEntry {
+  readonly state: TargetState
+  /** Requests in flight (proxied HTTP exchanges). */
+  readonly inflight = new Set<InFlight>()
+  /** Upgraded (WebSocket) socket pairs: [client, target]. */
+  readonly upgraded = new Set<readonly [Duplex, Duplex]>()
+  /** Health flags from the checker, kept apart from Draining/Unused which come from config. */
+  healthFlags = 0
+  configFlags = 0
+  drainTimer: NodeJS.Timeout | undefined
+  drainingUntil: number | undefined
+  #pool: Pool | undefined
+  #idleTimeoutMs = 60_000
+  /** The target group's protocol: HTTPS targets get TLS connections (upstream/tls-pool.ts). */
+  #tls = false
+  #idleWaiters: Array<() => void> = []
+
+  constructor(state: TargetState) {
+    this.state = state
+  }
+
+  /** The keep-alive pool, created on first use (and again after a drain closed it). */
+  pool(): Pool {
+    if (this.#pool === undefined || this.#pool.closed || this.#pool.destroyed) {
+      this.#pool = (this.#tls ? createTlsTargetPool : createTargetPool)(this.state.host, this.state.port, this.#idleTimeoutMs)
+    }
+    return this.#pool
+  }
+
+  /** A one-request connection outside the pool (retries: pooled connections may be stale too). Close it after use. */
+  freshConnection(): Client {
+    return (this.#tls ? createTlsTargetClient : createTargetClient)(this.state.host, this.state.port, this.#idleTimeoutMs)
+  }
+
+  /** Whether connections to the target use TLS (HTTPS target group); a change replaces the pool. */
+  get tls(): boolean {
+    return this.#tls
+  }
+
+  setTls(tls: boolean): void {
+    if (tls === this.#tls) return
+    this.#tls = tls
+    this.closePool()
+  }
+
+  setIdleTimeout(ms: number): void {
+    if (ms === this.#idleTimeoutMs) return
+    this.#idleTimeoutMs = ms
+    this.closePool()
+  }
+
+  /** Graceful: the pool finishes what it has, then its connections close. */
+  closePool(): void {
+    const pool = this.#pool
+    this.#pool = undefined
+    if (pool !== undefined && !pool.closed && !pool.destroyed) pool.close().catch(() => {})
+    closeTargetSession(this, false)
+  }
+
+  /** Forced: every connection to the target is cut now. */
+  destroyPool(): void {
+    const pool = this.#pool
+    this.#pool = undefined
+    if (pool !== undefined && !pool.destroyed) pool.destroy().catch(() => {})
+    closeTargetSession(this, true)
+  }
+
+  get busy(): boolean {
+    return this.inflight.size > 0 || this.upgraded.size > 0
+  }
+
+  /** Resolves when nothing is in flight any more (now, if idle). */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+
+  /** Call after removing from `inflight` or `upgraded`. */
+  settle(): void {
+    if (this.busy || this.#idleWaiters.length === 0) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const w of waiters) w()
+  }
+}
+
+export class TargetRegistry {
+  readonly #entries = new Map<string, TargetEntry>()
+
+  get(key: string): TargetEntry | undefined {
+    return this.#entries.get(key)
+  }
+
+  /** The entry for `key`, created with fresh state if unknown. */
+  ensure(key: string, targetGroupArn: string, targetId: string, host: string, port: number): TargetEntry {
+    let entry = this.#entries.get(key)
+    if (entry === undefined) {
+      entry = new TargetEntry({
+        key, targetGroupArn, targetId, host, port, flags: 0, outstanding: 0, upgraded: 0, healthySince: 0,
+      })
+      this.#entries.set(key, entry)
+    }
+    return entry
+  }
+
+  delete(key: string): void {
+    this.#entries.delete(key)
+  }
+
+  entries(): IterableIterator<TargetEntry> {
+    return this.#entries.values()
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#entries.keys()
+  }
+}
