@@ -102,13 +102,22 @@ interface System { name: string; url: string; pid: number | undefined; stop(): v
 async function startOpenAlb(targetPorts: number[], rules: number): Promise<System> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openalb-bench-'))
   const { child, match } = await startProcess(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--api-port', '0', '--data-dir', dataDir], /listening on (http:\/\/\S+)/)
-  const config = { endpoint: match[1]!, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }
+  try {
+    return await configureOpenAlb(match[1]!, child, targetPorts, rules)
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
+  }
+}
+
+async function configureOpenAlb(endpoint: string, child: ChildProcess, targetPorts: number[], rules: number): Promise<System> {
+  const config = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } }
   const elbv2 = new ElasticLoadBalancingV2Client(config)
   const ec2 = new EC2Client(config)
   const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.map((s) => s.SubnetId!)
   const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'bench', Subnets: subnets.slice(0, 2) }))).LoadBalancers![0]!
   const vpcId = lb.VpcId!
-  const tg = (await elbv2.send(new CreateTargetGroupCommand({ Name: 'bench', Protocol: 'HTTP', Port: 80, VpcId: vpcId, TargetType: 'ip', HealthCheckIntervalSeconds: 5, HealthyThresholdCount: 2 }))).TargetGroups![0]!
+  const tg = (await elbv2.send(new CreateTargetGroupCommand({ Name: 'bench', Protocol: 'HTTP', Port: 80, VpcId: vpcId, TargetType: 'ip', HealthCheckIntervalSeconds: 5, HealthCheckTimeoutSeconds: 2, HealthyThresholdCount: 2 }))).TargetGroups![0]!
   await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: tg.TargetGroupArn, Targets: targetPorts.map((p) => ({ Id: '127.0.0.1', Port: p })) }))
   const port = await freePort()
   const other = rules > 1
@@ -165,7 +174,7 @@ async function startHaproxy(targetPorts: number[]): Promise<System> {
   writeFileSync(join(dir, 'haproxy.cfg'), `
 global
   nbthread 1
-  maxconn 10000
+  maxconn 4000
 defaults
   mode http
   timeout connect 5s
@@ -180,7 +189,7 @@ backend targets
   balance roundrobin
 ${targetPorts.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}
 `)
-  const child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: 'ignore' })
+  const child = spawn('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: ['ignore', 'ignore', 'inherit'] })
   await waitForPort(port)
   return { name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: child.pid, stop: () => child.kill('SIGKILL') }
 }
