@@ -12,6 +12,7 @@ import { ConfigWatcher } from './config/watch.ts'
 import { DataPlane } from './dataplane/dataplane.ts'
 import { join } from 'node:path'
 import { LocalCa } from './tls/local-ca.ts'
+import { ClusterPrimary } from './cluster/primary.ts'
 
 export interface OpenAlbConfig {
   readonly apiPort: number
@@ -24,6 +25,11 @@ export interface OpenAlbConfig {
   readonly credentials: ReadonlyMap<string, string>
   readonly api: ApiOptions
   readonly log: (line: string) => void
+  /**
+   * Worker processes that own the listeners (DESIGN.md "One machine, many cores"); 0 or 1
+   * (the default) runs everything in this process.
+   */
+  readonly workers?: number
 }
 
 export const DEFAULT_API_OPTIONS: ApiOptions = {
@@ -41,7 +47,10 @@ export function caDirectory(dataDir: string): string | undefined {
 export interface OpenAlb {
   readonly apiUrl: string
   readonly store: Store
-  /** The data plane serving the listeners (tests read its ports). */
+  /**
+   * The data plane serving the listeners (tests read its ports). With workers it is the
+   * primary's, which health-checks but opens no sockets (its `ports` is empty).
+   */
   readonly dataPlane: DataPlane
   /** Compiles the current records now and applies them; resolves once listeners are bound/closed. */
   syncDataPlane(): Promise<void>
@@ -49,16 +58,30 @@ export interface OpenAlb {
 }
 
 export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
-  const store = await Store.open(new SqliteBackend(config.dataDir))
+  const cluster = (config.workers ?? 0) > 1 ? new ClusterPrimary({ workers: config.workers!, bind: config.bind, log: config.log }) : undefined
+  const backend = new SqliteBackend(config.dataDir)
+  const store = await Store.open(cluster !== undefined ? cluster.wrapBackend(backend) : backend)
   let localCa: Promise<LocalCa> | undefined
   const openLocalCa = (): Promise<LocalCa> => (localCa ??= LocalCa.open(caDirectory(config.dataDir)))
   // Data plane: store change → compile → swap (DESIGN.md "Build, then swap").
-  const dataPlane = new DataPlane({ bind: config.bind, log: config.log })
+  // With workers, this one only health-checks; the workers' data planes own the sockets.
+  const dataPlane = new DataPlane({ bind: config.bind, log: config.log, ...cluster?.dataPlaneOptions() })
   const watcher = new ConfigWatcher(store, { onError: (err) => config.log(`config: ${err instanceof Error ? err.stack : String(err)}`) })
   watcher.subscribe((snapshot) => {
     dataPlane.apply(snapshot).catch((err: unknown) => config.log(`dataplane: ${err instanceof Error ? err.stack : String(err)}`))
   })
   await dataPlane.apply(watcher.start())
+  if (cluster !== undefined) {
+    try {
+      await cluster.start(store)
+    } catch (err) {
+      await cluster.close()
+      watcher.close()
+      await dataPlane.close()
+      await store.close()
+      throw err
+    }
+  }
   const server = createApiServer({
     store,
     options: config.api,
@@ -73,10 +96,13 @@ export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
           // Reset is for test isolation: cut listener connections now rather than draining them.
           await dataPlane.closeListeners()
           await dataPlane.apply(watcher.refresh())
+          // Every worker has taken the clear in (IPC is ordered) once it answers.
+          await cluster?.closeListeners()
         },
       }
       : {}),
   })
+  cluster?.serveDiagnostics(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(config.apiPort, config.bind, () => {
@@ -91,13 +117,18 @@ export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
     apiUrl: `http://${host}:${address.port}`,
     store,
     dataPlane,
-    syncDataPlane: () => dataPlane.apply(watcher.refresh()),
+    syncDataPlane: async () => {
+      await dataPlane.apply(watcher.refresh())
+      await cluster?.sync()
+    },
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeAllConnections()
         })
+        // Workers first: they stop taking connections before health checks and the store go.
+        await cluster?.close()
         watcher.close()
         await dataPlane.close()
         await store.close()

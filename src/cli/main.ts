@@ -4,6 +4,7 @@
  * `openalb serve` — flags, or OPENALB_* environment variables, then start and print the API URL.
  */
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DEFAULT_API_OPTIONS, caDirectory, startOpenAlb } from '../main.ts'
 import { LocalCa } from '../tls/local-ca.ts'
@@ -20,6 +21,8 @@ const USAGE = `usage: openalb serve [options]
   --credentials K:S     verify SigV4 with this access key and secret (OPENALB_CREDENTIALS; comma-separated)
   --credentials-file F  file of "ACCESS_KEY_ID SECRET" lines (OPENALB_CREDENTIALS_FILE)
   --allow-reset         expose POST /_openalb/reset for test isolation (OPENALB_ALLOW_RESET=1)
+  --workers N           worker processes for the listeners, 0/1 = one process, auto = one per
+                        core (OPENALB_WORKERS, default 0); GET /_openalb/workers shows their counters
 `
 
 function parseCredentials(inline: string | undefined, file: string | undefined): Map<string, string> {
@@ -41,6 +44,16 @@ function parseCredentials(inline: string | undefined, file: string | undefined):
   return credentials
 }
 
+/** `--workers`: a whole number of worker processes, or `auto` for one per core. */
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 0
+  if (text.trim() === 'auto') return availableParallelism()
+  const workers = Number(text)
+  // More than 1,024 workers on one machine is a typo, not a configuration.
+  if (!/^\d+$/.test(text.trim()) || workers > 1024) throw new Error(`invalid --workers '${text}': expected 0-1024 or auto`)
+  return workers
+}
+
 async function serve(args: string[]): Promise<void> {
   const env = process.env
   const { values } = parseArgs({
@@ -49,14 +62,16 @@ async function serve(args: string[]): Promise<void> {
       'api-port': { type: 'string' }, bind: { type: 'string' }, 'data-dir': { type: 'string' },
       region: { type: 'string' }, 'dns-suffix': { type: 'string' },
       credentials: { type: 'string' }, 'credentials-file': { type: 'string' },
-      'allow-reset': { type: 'boolean' }, help: { type: 'boolean' },
+      'allow-reset': { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean' },
     },
   })
   if (values.help === true) { process.stdout.write(USAGE); return }
   const apiPort = Number(values['api-port'] ?? env.OPENALB_API_PORT ?? 8777)
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) throw new Error(`invalid --api-port '${values['api-port'] ?? env.OPENALB_API_PORT}'`)
+  const workers = parseWorkers(values.workers ?? env.OPENALB_WORKERS)
   const openAlb = await startOpenAlb({
     apiPort,
+    workers,
     bind: values.bind ?? env.OPENALB_BIND ?? '127.0.0.1',
     dataDir: values['data-dir'] ?? env.OPENALB_DATA_DIR ?? '.data',
     allowReset: values['allow-reset'] === true || env.OPENALB_ALLOW_RESET === '1' || env.OPENALB_ALLOW_RESET === 'true',

@@ -10,14 +10,18 @@
  *  snapshot ─► apply ─┬─ ports: open new (bind), update kept, close removed (after in-flight)
  *                     ├─ target groups: TargetGroupRuntime per ARN (Balancer survives)
  *                     ├─ targets: TargetRegistry by tg|id|port ─ Draining / Unused / health flags
- *                     └─ HealthChecker.update(in-use, not draining, not excluded targets)
+ *                     └─ HealthSource.update(in-use, not draining, not excluded targets)
  * ```
+ *
+ * The HealthSource is a HealthChecker in this process by default; under `--workers N` the
+ * primary's data plane checks (and opens no sockets, `listen: false`) and the workers' data
+ * planes read its verdicts over IPC (src/cluster/).
  */
 import { randomBytes } from 'node:crypto'
 import type { ConfigSnapshot, PortBinding } from '../config/snapshot.ts'
 import { STICKY_KEY_BYTES } from './upstream/sticky.ts'
 import type { Registration } from '../model/resources.ts'
-import { HealthChecker, type HealthTransition } from './health/checker.ts'
+import { HealthChecker, type HealthCheckTarget } from './health/checker.ts'
 import type { LiveHealth } from './health/thresholds.ts'
 import { isPassiveFailure } from './health/passive.ts'
 import { HttpListenerServer } from './listener/http.ts'
@@ -32,12 +36,42 @@ export interface HealthView {
   live(registration: Registration): LiveHealth | undefined
 }
 
+/**
+ * HealthSource is where the data plane's target health comes from: by default a HealthChecker
+ * in this process (it has exactly these methods). Under `--workers N` (DESIGN.md "One machine,
+ * many cores") only the primary checks; a worker's source is the primary's verdicts received
+ * over IPC (cluster/health.ts RemoteHealth), and its passive failures go back to the primary.
+ */
+export interface HealthSource {
+  /** The targets that should be checked now: in use, not draining, not excluded. */
+  update(targets: ReadonlyArray<HealthCheckTarget>): void
+  /** HealthFlag bits Initial | FailedActive | FailedPassive; 0 for a key not watched. */
+  flags(key: string): number
+  /** What DescribeTargetHealth shows; undefined for a key not watched (routed as Initial). */
+  live(key: string): LiveHealth | undefined
+  /** The proxy saw the target refuse or reset a connection (health/passive.ts). */
+  reportPassiveFailure(key: string): void
+  close(): Promise<void>
+}
+
+/** Builds the HealthSource; `onChange(key)` must be called whenever flags(key) or live(key) changes. */
+export type HealthSourceFactory = (onChange: (key: string) => void) => HealthSource
+
 export interface DataPlaneOptions {
   /** Address listeners bind (DESIGN.md: default 127.0.0.1). */
   readonly bind: string
   readonly log: (line: string) => void
   readonly clock?: () => number
   readonly random?: () => number
+  /** Default: a HealthChecker in this process. */
+  readonly health?: HealthSourceFactory
+  /**
+   * false: reconcile targets and health only and never open listener sockets. The cluster
+   * primary runs such a data plane for its health checks while workers own the sockets.
+   */
+  readonly listen?: boolean
+  /** The sticky-cookie sealing key; workers of one primary share it so any worker can read another's cookie. */
+  readonly stickyKey?: Buffer
 }
 
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000
@@ -80,16 +114,17 @@ export class DataPlane implements ProxyRuntime {
   readonly clock: () => number
   readonly random: () => number
   readonly health: HealthView
-  /** Seals sticky-session cookies; per process (a fleet would share one, DESIGN.md "Many machines"). */
-  readonly stickyKey: Buffer = randomBytes(STICKY_KEY_BYTES)
+  /** Seals sticky-session cookies; per process, or shared by a primary's workers (a fleet would share one, DESIGN.md "Many machines"). */
+  readonly stickyKey: Buffer
   readonly #bind: string
+  readonly #listen: boolean
   readonly #log: (line: string) => void
   readonly #registry = new TargetRegistry()
   readonly #groups = new Map<string, TargetGroupRuntime>()
   readonly #servers = new Map<number, PortServer>()
   /** Per port: the last open/close operation, so a port is never bound twice at once. */
   readonly #portOps = new Map<number, Promise<void>>()
-  readonly #checker: HealthChecker
+  readonly #checker: HealthSource
   #snapshot: ConfigSnapshot | undefined
   #closed = false
 
@@ -98,12 +133,17 @@ export class DataPlane implements ProxyRuntime {
     this.#log = options.log
     this.clock = options.clock ?? Date.now
     this.random = options.random ?? Math.random
-    this.#checker = new HealthChecker({
-      clock: this.clock,
-      random: this.random,
-      onTransition: (t) => this.#onHealthChange(t.key, t),
-      onPassiveChange: (key) => this.#onHealthChange(key, undefined),
-    })
+    this.stickyKey = options.stickyKey ?? randomBytes(STICKY_KEY_BYTES)
+    this.#listen = options.listen ?? true
+    const onChange = (key: string): void => this.#onHealthChange(key)
+    this.#checker = options.health !== undefined
+      ? options.health(onChange)
+      : new HealthChecker({
+        clock: this.clock,
+        random: this.random,
+        onTransition: (t) => onChange(t.key),
+        onPassiveChange: onChange,
+      })
     const checker = this.#checker
     this.health = { live: (registration) => checker.live(registration.key) }
   }
@@ -122,7 +162,7 @@ export class DataPlane implements ProxyRuntime {
     if (!isPassiveFailure(err) && !isPassiveFailure((err as { cause?: unknown } | null)?.cause)) return
     this.#checker.reportPassiveFailure(entry.state.key)
     // The checker emits onPassiveChange for a newly failed key; apply at once either way.
-    this.#onHealthChange(entry.state.key, undefined)
+    this.#onHealthChange(entry.state.key)
   }
 
   // ---------------------------------------------------------------- reconcile
@@ -136,12 +176,12 @@ export class DataPlane implements ProxyRuntime {
     this.#snapshot = snapshot
     const now = this.clock()
     this.#reconcileTargets(snapshot, now)
-    return this.#reconcilePorts(snapshot)
+    return this.#listen ? this.#reconcilePorts(snapshot) : Promise.resolve()
   }
 
   #reconcileTargets(snapshot: ConfigSnapshot, now: number): void {
     const seen = new Set<string>()
-    const checked: Parameters<HealthChecker['update']>[0][number][] = []
+    const checked: HealthCheckTarget[] = []
     for (const tg of snapshot.targetGroups.values()) {
       const entries: TargetEntry[] = []
       for (const target of tg.targets) {
@@ -206,7 +246,7 @@ export class DataPlane implements ProxyRuntime {
     if (activeBefore !== 0 && activeAfter === 0) entry.state.healthySince = now
   }
 
-  #onHealthChange(key: string, _transition: HealthTransition | undefined): void {
+  #onHealthChange(key: string): void {
     const entry = this.#registry.get(key)
     if (entry === undefined) return
     this.#applyHealth(entry, this.clock())
