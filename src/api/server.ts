@@ -4,11 +4,12 @@
  * the ELBv2 or EC2 handlers by the SigV4 credential scope's service, falling back on
  * `Version` (spec §2.1). One API call runs in one store transaction.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { randomUUID } from 'node:crypto'
 import { ApiError, internalFailure } from './errors.ts'
 import { parseQuery, type QueryObject } from './query.ts'
-import { renderEc2Error, renderEc2Result, renderQueryError, renderQueryResult } from './xml.ts'
+import { hasNonXmlChar, renderEc2Error, renderEc2Result, renderQueryError, renderQueryResult } from './xml.ts'
 import { parseAuthorization, verifySignature } from './sigv4.ts'
 import type { ApiOptions, Handlers, HealthView } from './context.ts'
 import type { Store } from '../store/store.ts'
@@ -71,14 +72,16 @@ export function createApiServer(config: ApiServerOptions): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID()
-    const url = new URL(req.url ?? '/', 'http://localhost')
     let body: Buffer
+    let url: URL
     try {
       body = await readBody(req)
+      url = requestUrl(req.url)
     } catch (err) {
-      // An oversized body is the client's fault (413), not a crash of the API: answer it in
-      // the Query error format, like any other refused request.
-      if (!(err instanceof ApiError)) throw err
+      // A client that went away mid-body gets no answer; there is nobody to read it.
+      if (!(err instanceof ApiError)) return void res.destroy()
+      // An oversized body or an unreadable URL is the client's fault, not a crash of the API:
+      // answer it in the Query error format, like any other refused request.
       return send(res, err.status, 'text/xml', renderQueryError(ELBV2_NAMESPACE, err, requestId), requestId)
     }
 
@@ -114,6 +117,7 @@ export function createApiServer(config: ApiServerOptions): Server {
       if (action === null || action === '') throw new ApiError('MissingAction', 'Missing Action', 400)
       const handler = Object.hasOwn(service.handlers, action) ? service.handlers[action] : undefined
       if (handler === undefined) throw new ApiError('InvalidAction', `The action ${action} is not valid for this web service.`, 400)
+      refuseNonXmlCharacters(service, params)
       const input: QueryObject = parseQuery(params)
       await ensureRegion(region)
       const result = await config.store.tx((tx) => handler(input, { tx, region, requestId, options: config.options, health: config.health }))
@@ -164,8 +168,63 @@ export function createApiServer(config: ApiServerOptions): Server {
       else res.destroy()
     })
   })
+  server.on('clientError', answerClientError)
   server.keepAliveTimeout = 65_000
   return server
+}
+
+/**
+ * A value the answer could not carry is refused before any handler stores it: a NUL or other
+ * control character in a tag value would come back in every later Describe as XML that
+ * botocore and the SDKs cannot parse. The code follows each service's habit for a bad value
+ * (ELBv2 ValidationError, EC2 InvalidParameterValue); the exact text is UNVERIFIED.
+ */
+function refuseNonXmlCharacters(service: Service, params: URLSearchParams): void {
+  for (const [key, value] of params) {
+    if (!hasNonXmlChar(key) && !hasNonXmlChar(value)) continue
+    const message = `Value for parameter ${key} contains characters that are not valid`
+    throw new ApiError(service.name === 'ec2' ? 'InvalidParameterValue' : 'ValidationError', message)
+  }
+}
+
+/**
+ * The request target as a URL. An absolute-form target (`GET http://host:port/?…`) is legal
+ * HTTP/1.1, but one whose authority does not parse (`http://[zz]/`) cannot name a query:
+ * AWS's common MalformedQueryString (HTTP 404, spec §2.3) rather than an InternalFailure.
+ */
+function requestUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://localhost')
+  } catch {
+    throw new ApiError('MalformedQueryString', 'The request URL could not be parsed.', 404)
+  }
+}
+
+/**
+ * Node's HTTP parser refuses some requests before any handler sees them (bad header syntax,
+ * a request line or headers over the 16 KiB limit, a head that never completes) and would
+ * answer a bare status with no body. Answer in the Query error format instead, so every
+ * client, SDK or not, reads an AWS error code. The codes are UNVERIFIED: AWS's front end is
+ * not observable here; InvalidRequest is EC2's documented "the request received was invalid",
+ * RequestHeaderSectionTooLarge and RequestTimeout are the codes AWS uses for the same
+ * conditions on its other endpoints.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const refusal = err.code === 'HPE_HEADER_OVERFLOW'
+    ? new ApiError('RequestHeaderSectionTooLarge', 'Your request header section exceeds the maximum allowed size.', 400)
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new ApiError('RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period.', 408)
+      : new ApiError('InvalidRequest', 'The request received was invalid.', 400)
+  const requestId = randomUUID()
+  const body = renderQueryError(ELBV2_NAMESPACE, refusal, requestId)
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? ''}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `x-amzn-RequestId: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -54,6 +54,19 @@ function encode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
+/**
+ * Percent-decoding that never throws: a malformed escape (`%zz`, a lone `%E0`) is kept as
+ * written, so the canonical request simply differs from the client's and the answer is
+ * SignatureDoesNotMatch (403) instead of an InternalFailure.
+ */
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
 function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest()
 }
@@ -83,14 +96,14 @@ export function verifySignature(
       const eq = pair.indexOf('=')
       const k = eq < 0 ? pair : pair.slice(0, eq)
       const v = eq < 0 ? '' : pair.slice(eq + 1)
-      return [encode(decodeURIComponent(k.replace(/\+/g, ' '))), encode(decodeURIComponent(v.replace(/\+/g, ' ')))] as const
+      return [encode(decode(k.replace(/\+/g, ' '))), encode(decode(v.replace(/\+/g, ' ')))] as const
     })
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`).join('&')
   const canonicalHeaders = auth.signedHeaders
     .map((name) => `${name}:${(headerValue(request.headers, name) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('')
   const payloadHash = headerValue(request.headers, 'x-amz-content-sha256') ?? createHash('sha256').update(request.body).digest('hex')
-  const canonicalPath = request.path.split('/').map((seg) => encode(decodeURIComponent(seg))).join('/') || '/'
+  const canonicalPath = request.path.split('/').map((seg) => encode(decode(seg))).join('/') || '/'
   const canonicalRequest = [request.method, canonicalPath, canonicalQuery, canonicalHeaders, auth.signedHeaders.join(';'), payloadHash].join('\n')
   const scope = `${auth.date}/${auth.region}/${auth.service}/aws4_request`
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n')

@@ -30,14 +30,34 @@ export class XmlMap {
 
 type Tree = string | Tree[] | { [key: string]: Tree }
 
+/** Characters XML 1.0 forbids even escaped (C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
+
+/**
+ * xmlSafe: `text` with every character XML cannot carry replaced by U+FFFD. The API refuses
+ * such characters on input, so this only guards records stored before that check: one NUL
+ * in a tag value would otherwise make every later Describe unparseable for botocore and the
+ * SDKs ("not well-formed (invalid token)"), hiding every resource in the answer.
+ */
+export function xmlSafe(text: string): string {
+  return text.replace(NOT_XML_CHAR, '\uFFFD')
+}
+
+/** True when `text` holds a character XML 1.0 cannot carry. */
+export function hasNonXmlChar(text: string): boolean {
+  return NON_XML_CHAR_PRESENT.test(text)
+}
+
+const NON_XML_CHAR_PRESENT = new RegExp(NOT_XML_CHAR.source, 'u')
+
 /** Converts a result object to the builder's tree: lists become `<member>`/`<item>` children. */
 function toTree(value: unknown, listItem: string): Tree | undefined {
   if (value === undefined || value === null) return undefined
   if (value instanceof Timestamp) return new Date(value.ms).toISOString()
-  if (typeof value === 'string') return value
+  if (typeof value === 'string') return xmlSafe(value)
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (value instanceof XmlMap) {
-    return value.entries.length === 0 ? '' : { entry: value.entries.map(([key, v]) => ({ key, value: v })) }
+    return value.entries.length === 0 ? '' : { entry: value.entries.map(([key, v]) => ({ key: xmlSafe(key), value: xmlSafe(v) })) }
   }
   if (Array.isArray(value)) {
     const items = value.map((v) => toTree(v, listItem)).filter((v): v is Tree => v !== undefined)
@@ -72,7 +92,7 @@ export function renderQueryError(namespace: string, error: ApiError, requestId: 
   return XML_DECL + builder.build({
     ErrorResponse: {
       '@xmlns': namespace,
-      Error: { Type: error.fault, Code: error.code, Message: error.message },
+      Error: { Type: error.fault, Code: xmlSafe(error.code), Message: xmlSafe(error.message) },
       RequestId: requestId,
     },
   })
@@ -92,6 +112,6 @@ export function renderEc2Result(namespace: string, operation: string, result: un
 
 export function renderEc2Error(error: ApiError, requestId: string): string {
   return XML_DECL + builder.build({
-    Response: { Errors: { Error: { Code: error.code, Message: error.message } }, RequestID: requestId },
+    Response: { Errors: { Error: { Code: xmlSafe(error.code), Message: xmlSafe(error.message) } }, RequestID: requestId },
   })
 }

@@ -231,23 +231,52 @@ export function parseFilters(input: QueryObject): Filter[] {
   })
 }
 
-/** EC2 filter values: `*` matches any run of characters, `?` exactly one; `\` escapes either. */
+const ANY_ONE = Symbol('?')
+const ANY_RUN = Symbol('*')
+type GlobToken = string | typeof ANY_ONE | typeof ANY_RUN
+
+/**
+ * EC2 filter values: `*` matches any run of characters, `?` exactly one; `\` escapes either.
+ * Matched by the linear two-pointer glob walk, not a RegExp: a pattern such as `***…*Z`
+ * compiled to `^.*.*…Z$` backtracks exponentially, and one such DescribeInstances filter
+ * would hang the whole process (found by test/fuzz-api.test.ts).
+ */
 export function wildcardMatcher(pattern: string): (value: string) => boolean {
   if (!/[*?]/.test(pattern)) return (value) => value === pattern
-  let source = ''
+  const tokens: GlobToken[] = []
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!
-    if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]!)
-    else if (c === '*') source += '.*'
-    else if (c === '?') source += '.'
-    else source += escapeRegExp(c)
+    if (c === '\\' && i + 1 < pattern.length) tokens.push(pattern[++i]!)
+    else if (c === '*') { if (tokens.at(-1) !== ANY_RUN) tokens.push(ANY_RUN) }
+    else if (c === '?') tokens.push(ANY_ONE)
+    else tokens.push(c)
   }
-  const re = new RegExp(`^${source}$`, 's')
-  return (value) => re.test(value)
+  return (value) => globMatch(tokens, value)
 }
 
-function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+/** O(pattern × value) at worst: on a mismatch, only the most recent `*` absorbs one more character. */
+function globMatch(tokens: readonly GlobToken[], value: string): boolean {
+  let t = 0
+  let v = 0
+  let star = -1
+  let starValue = 0
+  while (v < value.length) {
+    const token = tokens[t]
+    if (token === ANY_RUN) {
+      star = t++
+      starValue = v
+    } else if (token !== undefined && (token === ANY_ONE || token === value[v])) {
+      t++
+      v++
+    } else if (star >= 0) {
+      t = star + 1
+      v = ++starValue
+    } else {
+      return false
+    }
+  }
+  while (tokens[t] === ANY_RUN) t++
+  return t === tokens.length
 }
 
 function tagFilterValues(tags: TagList, name: string): readonly string[] | undefined {
