@@ -231,18 +231,24 @@ function isResponseHopByHop(name: string): boolean {
 }
 
 /**
- * responseHeaders converts undici's raw response headers (Buffers) into Node's flat array,
- * without hop-by-hop headers; `stripServer` removes Server (listener attribute
- * `routing.http.response.server.enabled=false`); `extra` are the listener's response headers.
+ * responseHeaders turns the target's response headers (flat [name, value, …], latin1, from
+ * proxy/h1-response.ts) into the client's, without hop-by-hop headers; `stripServer` removes
+ * Server (listener attribute `routing.http.response.server.enabled=false`); `extra` are the
+ * listener's response headers. Filters in place: the parser's array is this response's own.
  */
-export function responseHeaders(raw: readonly Buffer[], stripServer: boolean, extra: ReadonlyArray<readonly [string, string]>): string[] {
-  const out: string[] = []
+export function responseHeaders(raw: string[], stripServer: boolean, extra: ReadonlyArray<readonly [string, string]>): string[] {
+  let kept = 0
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1')
+    const name = raw[i]!
     if (isResponseHopByHop(name)) continue
     if (stripServer && name.length === 6 && asciiEqualsLower(name, 'server')) continue
-    out.push(name, raw[i + 1]!.toString('latin1'))
+    if (kept !== i) {
+      raw[kept] = name
+      raw[kept + 1] = raw[i + 1]!
+    }
+    kept += 2
   }
-  for (const [name, value] of extra) out.push(name, value)
-  return out
+  raw.length = kept
+  for (const [name, value] of extra) raw.push(name, value)
+  return raw
 }

@@ -5,10 +5,8 @@
  * target's connection pool and knows what is in flight on it, which draining needs.
  */
 import type { Duplex } from 'node:stream'
-import type { Client, Pool } from 'undici'
 import type { TargetState } from './target-state.ts'
-import { createTargetClient, createTargetPool } from './pool.ts'
-import { createTlsTargetClient, createTlsTargetPool } from './tls-pool.ts'
+import { TargetPool } from './pool.ts'
 import { closeTargetSession } from './h2-session.ts'
 
 /** Something in flight on a target that draining may have to cut short. */
@@ -27,7 +25,7 @@ export class TargetEntry {
   configFlags = 0
   drainTimer: NodeJS.Timeout | undefined
   drainingUntil: number | undefined
-  #pool: Pool | undefined
+  #pool: TargetPool | undefined
   #idleTimeoutMs = 60_000
   /** The target group's protocol: HTTPS targets get TLS connections (upstream/tls-pool.ts). */
   #tls = false
@@ -37,17 +35,12 @@ export class TargetEntry {
     this.state = state
   }
 
-  /** The keep-alive pool, created on first use (and again after a drain closed it). */
-  pool(): Pool {
-    if (this.#pool === undefined || this.#pool.closed || this.#pool.destroyed) {
-      this.#pool = (this.#tls ? createTlsTargetPool : createTargetPool)(this.state.host, this.state.port, this.#idleTimeoutMs)
+  /** The keep-alive pool (HTTP/1.1, plain or TLS), created on first use (and again after a drain closed it). */
+  pool(): TargetPool {
+    if (this.#pool === undefined || this.#pool.closed) {
+      this.#pool = new TargetPool({ host: this.state.host, port: this.state.port, tls: this.#tls, idleTimeoutMs: this.#idleTimeoutMs })
     }
     return this.#pool
-  }
-
-  /** A one-request connection outside the pool (retries: pooled connections may be stale too). Close it after use. */
-  freshConnection(): Client {
-    return (this.#tls ? createTlsTargetClient : createTargetClient)(this.state.host, this.state.port, this.#idleTimeoutMs)
   }
 
   /** Whether connections to the target use TLS (HTTPS target group); a change replaces the pool. */
@@ -71,7 +64,7 @@ export class TargetEntry {
   closePool(): void {
     const pool = this.#pool
     this.#pool = undefined
-    if (pool !== undefined && !pool.closed && !pool.destroyed) pool.close().catch(() => {})
+    if (pool !== undefined && !pool.closed) pool.close()
     closeTargetSession(this, false)
   }
 
@@ -79,7 +72,7 @@ export class TargetEntry {
   destroyPool(): void {
     const pool = this.#pool
     this.#pool = undefined
-    if (pool !== undefined && !pool.destroyed) pool.destroy().catch(() => {})
+    if (pool !== undefined && !pool.destroyed) pool.destroy()
     closeTargetSession(this, true)
   }
 

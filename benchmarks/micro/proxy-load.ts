@@ -1,0 +1,97 @@
+/**
+ * A quick, single-system load run for working on the proxy's hot path: two targets in their
+ * own process, one `openalb serve` configured through the API (one listener forwarding to a
+ * target group of both targets), wrk -t1 -c50 against it, and the proxy's own CPU µs per
+ * request from /proc — the same figures as `npm run bench`'s `plain` scenario, without nginx
+ * and HAProxy, so a change can be measured in seconds.
+ *
+ *   npx tsc -p tsconfig.json && node dist/benchmarks/micro/proxy-load.js
+ * Knobs: LOAD_SECONDS (5), LOAD_ROUNDS (2), LOAD_WARMUP_SECONDS (2), LOAD_NODE_ARGS (extra
+ * node flags for OpenALB, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written
+ * when OpenALB exits on SIGTERM), LOAD_DIRECT=1 (also measure the targets directly),
+ * LOAD_BASELINE=<path to another build's dist/src/cli/main.js> (measured in interleaved
+ * rounds with this build: on a shared machine only an A/B in the same run means anything).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ACMClient } from '@aws-sdk/client-acm'
+import { EC2Client, DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
+import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import { ROOT, freePort, run, startProcess, withCpu } from '../scenarios/support.ts'
+import { createListener, createTargetGroup, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
+
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 5)
+const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 2)
+const WARMUP = Number(process.env.LOAD_WARMUP_SECONDS ?? 2)
+const NODE_ARGS = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
+
+async function startAlb(main: string): Promise<OpenAlb> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'openalb-load-'))
+  const args = [...NODE_ARGS, main, 'serve', '--api-port', '0', '--data-dir', dataDir]
+  const { child, match } = await startProcess(process.execPath, args, /listening on (http:\/\/\S+)/, join(dataDir, 'openalb.log'))
+  const config = { endpoint: match[1]!, region: 'us-east-1', credentials: { accessKeyId: 'load', secretAccessKey: 'load' }, maxAttempts: 1 }
+  const elbv2 = new ElasticLoadBalancingV2Client(config)
+  const ec2 = new EC2Client(config)
+  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.map((s) => s.SubnetId!)
+  ec2.destroy()
+  const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'load', Subnets: subnets.slice(0, 2) }))).LoadBalancers![0]!
+  return {
+    child, pid: child.pid!, elbv2, acm: new ACMClient(config), loadBalancerArn: lb.LoadBalancerArn!, vpcId: lb.VpcId!, dataDir,
+    // SIGTERM, not SIGKILL: OpenALB exits normally, so --cpu-prof writes its profile.
+    stop: () => new Promise<void>((resolve) => {
+      elbv2.destroy()
+      child.once('exit', () => resolve())
+      child.kill('SIGTERM')
+    }),
+  }
+}
+
+/** [user, system] CPU seconds of one process (OpenALB is a single process here). */
+function cpuSplit(pid: number | undefined): [number, number] {
+  if (pid === undefined) return [0, 0]
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return [Number(fields[11]) / 100, Number(fields[12]) / 100]
+}
+
+async function load(url: string, pid: number | undefined, seconds: number): Promise<string> {
+  const [user0, sys0] = cpuSplit(pid)
+  const { value: out, cpuSeconds } = await withCpu(pid, () => run('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', url]))
+  const [user1, sys1] = cpuSplit(pid)
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]
+  const p50 = /50%\s+(\d\S*)/.exec(out)?.[1]
+  const p99 = /99%\s+(\S+)/.exec(out)?.[1]
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(out)?.[0] ?? 'no errors'
+  const perRequest = (s: number): string => ((s * 1e6) / requests).toFixed(1)
+  const cpu = cpuSeconds === undefined ? '–' : `${perRequest(cpuSeconds)} (user ${perRequest(user1 - user0)} + sys ${perRequest(sys1 - sys0)})`
+  return `${Number(rps).toFixed(0)} req/s, p50 ${p50}, p99 ${p99}, ${cpu} µs CPU/req, ${errors}`
+}
+
+async function configure(alb: OpenAlb, ports: number[]): Promise<string> {
+  const tg = await createTargetGroup(alb, 'load', ports)
+  const port = await freePort()
+  await createListener(alb, { port, protocol: 'HTTP', targetGroupArn: tg })
+  await waitHealthy(alb, tg)
+  return `http://127.0.0.1:${port}/`
+}
+
+const targets = await startTargets({ ports: 2 })
+const systems: Array<{ name: string; alb: OpenAlb; url: string }> = []
+try {
+  const builds: Array<[string, string]> = [['openalb', join(ROOT, 'dist/src/cli/main.js')]]
+  if (process.env.LOAD_BASELINE !== undefined) builds.push(['baseline', process.env.LOAD_BASELINE])
+  for (const [name, main] of builds) {
+    const alb = await startAlb(main)
+    systems.push({ name, alb, url: await configure(alb, targets.http) })
+  }
+  if (WARMUP > 0) for (const s of systems) await load(s.url, s.alb.pid, WARMUP)
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (process.env.LOAD_DIRECT === '1') console.log(`round ${round} direct:   ${await load(`http://127.0.0.1:${targets.http[0]}/`, undefined, SECONDS)}`)
+    for (const s of systems) console.log(`round ${round} ${s.name.padEnd(9)} ${await load(s.url, s.alb.pid, SECONDS)}`)
+  }
+} finally {
+  for (const s of systems) await s.alb.stop()
+  await targets.stop()
+}
