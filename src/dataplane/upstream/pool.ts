@@ -19,7 +19,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import type { Readable } from 'node:stream'
-import { type AlbError, BadRequestError, BadResponseError, ConnectError, TargetClosedError, TargetTimeoutError } from '../proxy/errors.ts'
+import { type AlbError, BadRequestError, BadResponseError, ClientTimeoutError, ConnectError, TargetClosedError, TargetTimeoutError } from '../proxy/errors.ts'
 import { ResponseParser, type ResponseHead, type ResponseSink } from '../proxy/h1-response.ts'
 import { targetTlsOptions } from './tls-pool.ts'
 
@@ -286,6 +286,13 @@ export class TargetConnection implements ResponseSink {
   #onTimeout(): void {
     if (this.#handler === undefined) {
       this.destroy() // idle for the whole idle timeout: let it go
+      return
+    }
+    // The request body is not complete and nothing waits to be written to the target: the
+    // client stopped sending mid-body, not the target. AWS answers the client's silence with
+    // 408 (spec §7.4, "client did not send data before the idle timeout"), not 504.
+    if (this.#connected && !this.#bodyDone && this.#socket.writableLength === 0 && !this.#parser.headReceived) {
+      this.#failWith(new ClientTimeoutError())
       return
     }
     this.#failWith(new TargetTimeoutError(this.#connected ? 'response' : 'connect'))
