@@ -75,7 +75,7 @@ describe('data plane driven by the AWS CLI v2 (seeds 004, 003, 000)', () => {
     const tgArn = (await aws.json(['elbv2', 'create-target-group', '--name', 'default', '--protocol', 'HTTP', '--port', '80', '--vpc-id', vpcId,
       '--health-check-path', '/hostname', '--health-check-interval-seconds', '5', '--health-check-timeout-seconds', '2',
       '--healthy-threshold-count', '2', '--unhealthy-threshold-count', '2'])).TargetGroups[0].TargetGroupArn as string
-    await aws.ok(['elbv2', 'modify-target-group-attributes', '--target-group-arn', tgArn, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=1'])
+    await aws.ok(['elbv2', 'modify-target-group-attributes', '--target-group-arn', tgArn, '--attributes', 'Key=deregistration_delay.timeout_seconds,Value=8'])
     await aws.ok(['elbv2', 'register-targets', '--target-group-arn', tgArn, '--targets', `Id=${idA},Port=${a.port}`, `Id=${idB},Port=${b.port}`])
     const port = await freePort()
     await aws.ok(['elbv2', 'create-listener', '--load-balancer-arn', lb.LoadBalancerArn, '--protocol', 'HTTP', '--port', String(port),
