@@ -4,18 +4,11 @@
  * match it, optional chain. Uses node:crypto's X509Certificate (no I/O).
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
+import type { Certificate } from './resources.ts'
 
-export interface ParsedCertificate {
-  readonly domainName: string
-  readonly subjectAlternativeNames: string[]
-  readonly serial: string
-  readonly subject: string
-  readonly issuer: string
-  readonly notBefore: number
-  readonly notAfter: number
-  readonly keyAlgorithm: string
-  readonly signatureAlgorithm: string
-}
+/** What ImportCertificate reads off a certificate: the Certificate record's descriptive fields. */
+export type ParsedCertificate = Pick<Certificate,
+  'domainName' | 'subjectAlternativeNames' | 'serial' | 'subject' | 'issuer' | 'notBefore' | 'notAfter' | 'keyAlgorithm' | 'signatureAlgorithm'>
 
 export class CertificateError extends Error {}
 

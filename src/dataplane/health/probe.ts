@@ -16,6 +16,7 @@ import http from 'node:http'
 import https from 'node:https'
 import http2 from 'node:http2'
 import type { ProbeResult } from './thresholds.ts'
+import { grpcStatusFor } from '../proxy/grpc.ts'
 
 export const HEALTH_CHECK_USER_AGENT = 'ELB-HealthChecker/2.0'
 
@@ -124,20 +125,6 @@ function probeHttp(request: ProbeRequest, signal: AbortSignal): Promise<ProbeRes
   })
 }
 
-/**
- * The gRPC status a client derives from a non-gRPC HTTP response
- * (grpc/grpc doc/http-grpc-status-mapping.md). That AWS maps like a gRPC client is UNVERIFIED.
- */
-function grpcStatusForHttp(status: number): number {
-  switch (status) {
-    case 400: return 13 // INTERNAL
-    case 401: return 16 // UNAUTHENTICATED
-    case 403: return 7 // PERMISSION_DENIED
-    case 404: return 12 // UNIMPLEMENTED
-    case 429: case 502: case 503: case 504: return 14 // UNAVAILABLE
-    default: return 2 // UNKNOWN
-  }
-}
 
 /** An empty protobuf message in gRPC's length-prefixed framing: flag 0, length 0. */
 const EMPTY_GRPC_MESSAGE = Buffer.alloc(5)
@@ -200,7 +187,7 @@ function probeGrpc(request: ProbeRequest, signal: AbortSignal): Promise<ProbeRes
     stream.on('response', (headers) => {
       if (fromHeaders(headers)) return // trailers-only response
       const status = Number(headers[':status'])
-      if (status !== 200) settle({ kind: 'response', code: grpcStatusForHttp(status) })
+      if (status !== 200) settle({ kind: 'response', code: grpcStatusFor(status) })
     })
     stream.on('trailers', (trailers) => {
       if (!fromHeaders(trailers)) settle({ kind: 'failed', cause: 'GRPC_NO_STATUS' })

@@ -73,9 +73,7 @@ export interface H2ForwardContext {
 /** forwardHttp2 sends the request to a target of an HTTP2/GRPC target group. */
 export function forwardHttp2(ctx: H2ForwardContext, failed?: TargetState, previous?: AlbError): void {
   const { group, runtime } = ctx
-  let candidates = group.candidates()
-  if (failed !== undefined) candidates = candidates.filter((t) => t.key !== failed.key)
-  const state = group.balancer.pick(candidates, { now: runtime.clock() })
+  const state = group.balancer.pick(group.candidatesExcept(failed), { now: runtime.clock() })
   const entry = state === undefined ? undefined : runtime.entry(state.key)
   if (state === undefined || entry === undefined) {
     if (state !== undefined) group.balancer.release(state, 'ok')

@@ -103,9 +103,7 @@ function pin(
   client: Duplex, requestBytes: Buffer, listener: CompiledListener, group: TargetGroupRuntime, runtime: UpgradeRuntime,
   failed: TargetState | undefined,
 ): void {
-  let candidates = group.candidates()
-  if (failed !== undefined) candidates = candidates.filter((t) => t.key !== failed.key)
-  const state = group.balancer.pick(candidates, { now: runtime.clock() })
+  const state = group.balancer.pick(group.candidatesExcept(failed), { now: runtime.clock() })
   const entry = state === undefined ? undefined : runtime.entry(state.key)
   if (state === undefined || entry === undefined) {
     if (state !== undefined) group.balancer.release(state, 'ok')

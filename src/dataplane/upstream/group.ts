@@ -72,4 +72,10 @@ export class TargetGroupRuntime {
     const belowPercent = minHealthyPercent > 0 && total > 0 && (healthy * 100) / total < minHealthyPercent
     return belowCount || belowPercent ? this.failOpen : this.routable
   }
+
+  /** candidates without `failed`: where a retry after a failed connection may go. */
+  candidatesExcept(failed: TargetState | undefined): readonly TargetState[] {
+    const candidates = this.candidates()
+    return failed === undefined ? candidates : candidates.filter((t) => t.key !== failed.key)
+  }
 }
