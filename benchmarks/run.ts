@@ -24,8 +24,8 @@ import { join } from 'node:path'
 import { runConfigChange, CONFIG_CHANGES } from './scenarios/config-change.ts'
 import { runHealth, HEALTH_SECONDS, HEALTH_TARGETS } from './scenarios/health.ts'
 import { runIdle, IDLE_CONNECTIONS } from './scenarios/idle.ts'
-import { specs, summarise, table, type Row } from './scenarios/report.ts'
-import { CONNECTIONS, DURATION_SECONDS, H2_CLIENTS, H2_STREAMS, ROOT, ROUNDS, has, log, run, type Sample } from './scenarios/support.ts'
+import { goals, specs, summarise, table, type Row } from './scenarios/report.ts'
+import { CONNECTIONS, DURATION_SECONDS, H2_CLIENTS, H2_STREAMS, ROOT, ROUNDS, has, log, openFileLimit, run, type Sample } from './scenarios/support.ts'
 import { runHttp1, runTls } from './scenarios/throughput.ts'
 import { runWebSocket, WS_CONNECTIONS } from './scenarios/websocket.ts'
 
@@ -61,11 +61,19 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'openalb-bench-run-'))
   const started = Date.now()
   const samples: Sample[] = []
+  const failures: string[] = []
+  // A scenario that fails is reported as such; the others still run and are written out.
   const step = async (names: string[], work: () => Promise<Sample[]>): Promise<void> => {
-    if (!names.some((n) => scenarios.has(n))) return
+    const mine = names.filter((n) => scenarios.has(n))
+    if (mine.length === 0) return
     const t = Date.now()
-    log(`${names.filter((n) => scenarios.has(n)).join(' + ')}:`)
-    samples.push(...await work())
+    log(`${mine.join(' + ')}:`)
+    try {
+      samples.push(...await work())
+    } catch (err) {
+      failures.push(`${mine.join(' + ')}: ${err instanceof Error ? err.message : String(err)}`)
+      log(`  FAILED: ${err instanceof Error ? err.stack : String(err)}`)
+    }
     log(`  (${((Date.now() - t) / 1000).toFixed(0)} s)`)
   }
   try {
@@ -78,17 +86,18 @@ async function main(): Promise<void> {
   } finally {
     rmSync(workDir, { recursive: true, force: true })
   }
-  await report(scenarios, samples, (Date.now() - started) / 1000)
+  await report(scenarios, samples, failures, (Date.now() - started) / 1000)
+  if (failures.length > 0) process.exitCode = 1
 }
 
-async function report(scenarios: Set<string>, samples: Sample[], seconds: number): Promise<void> {
+async function report(scenarios: Set<string>, samples: Sample[], failures: string[], seconds: number): Promise<void> {
   const rows = summarise(samples)
   const spec = specs({
     connections: CONNECTIONS, duration: DURATION_SECONDS, rounds: ROUNDS,
     h2: `-t1 -c${H2_CLIENTS} -m${H2_STREAMS} (${H2_CLIENTS * H2_STREAMS} streams in flight)`,
     ws: `${WS_CONNECTIONS} WebSocket connections from a raw-socket load generator (benchmarks/ws-load.ts, one process)`,
     health: `${HEALTH_TARGETS} \`ip\` targets (127.0.0.1, one port each, served by one target process), interval 5 s, healthy threshold 2; CPU measured over ${HEALTH_SECONDS} s once all are healthy.`,
-    idle: IDLE_CONNECTIONS, changes: CONFIG_CHANGES,
+    idle: IDLE_CONNECTIONS, changes: CONFIG_CHANGES, fdLimit: String(openFileLimit()),
   })
   const sections: string[] = []
   for (const name of ALL) {
@@ -106,10 +115,13 @@ async function report(scenarios: Set<string>, samples: Sample[], seconds: number
   const tools = await versions()
   const toolLine = Object.entries(tools).map(([k, v]) => `${k} ${v}`).join(', ')
   const date = new Date().toISOString()
-  process.stdout.write(`\n${sections.join('\n')}\nMachine: ${machine}; ${toolLine}; ${seconds.toFixed(0)} s\n`)
+  const goalLines = goals(rows)
+  const failureSection = failures.length === 0 ? '' : `## Failed\n\n${failures.map((f) => `- ${f.replace(/\n/g, ' ')}`).join('\n')}\n\n`
+  const goalSection = `${failureSection}${goalLines.length === 0 ? '' : `## Goals\n\n${goalLines.join('\n')}\n\n`}`
+  process.stdout.write(`\n${goalSection}${sections.join('\n')}\nMachine: ${machine}; ${toolLine}; ${seconds.toFixed(0)} s\n`)
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true })
   writeFileSync(join(ROOT, 'bench-results/latest.json'), JSON.stringify({
-    date, machine, tools, seconds: Math.round(seconds), scenarios: [...scenarios],
+    date, machine, tools, seconds: Math.round(seconds), scenarios: [...scenarios], failures,
     settings: { durationSeconds: DURATION_SECONDS, rounds: ROUNDS, connections: CONNECTIONS, h2Clients: H2_CLIENTS, h2Streams: H2_STREAMS, wsConnections: WS_CONNECTIONS, healthTargets: HEALTH_TARGETS, healthSeconds: HEALTH_SECONDS, configChanges: CONFIG_CHANGES, idleConnections: IDLE_CONNECTIONS, workers: process.env.BENCH_WORKERS ?? null },
     summary: rows, samples,
   }, null, 2))
@@ -124,7 +136,7 @@ machine: CPU per request or message is the one that carries over to other machin
 
 Machine: ${machine}; ${toolLine}.
 
-${sections.join('\n')}`)
+${goalSection}${sections.join('\n')}`)
 }
 
 main().catch((err: unknown) => {

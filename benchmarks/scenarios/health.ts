@@ -6,6 +6,7 @@
  * work that demonstrably happened. HAProxy runs the same checks (`check inter 5s`, rise 2);
  * nginx open source has no active health checks.
  */
+import { rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
@@ -87,6 +88,7 @@ ${targets.http.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`, port
     return { ...await measureChecks(haproxy.pid, targets), healthy: up }
   } finally {
     await haproxy.stop()
+    rmSync(join('/tmp', `haproxy-bench-${process.pid}.sock`), { force: true })
   }
 }
 

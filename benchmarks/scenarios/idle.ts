@@ -6,7 +6,7 @@
  * ends) and each proxy (holding the server ends) each need ~10,000.
  */
 import { connect, type Socket } from 'node:net'
-import { fmt, freePort, has, log, rssBytes, sleep, type Metrics, type Sample, type System } from './support.ts'
+import { fmt, freePort, has, log, openFileLimit, rssBytes, sleep, type Metrics, type Sample, type System } from './support.ts'
 import { createListener, createTargetGroup, startHaproxy, startNginx, startOpenAlb, startTargets, waitHealthy } from './systems.ts'
 
 export const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000)
@@ -42,7 +42,7 @@ function openOne(port: number, sockets: Set<Socket>): Promise<void> {
   })
 }
 
-async function measure(system: System): Promise<Metrics> {
+async function measure(system: System, connections = IDLE_CONNECTIONS): Promise<Metrics> {
   const port = Number(new URL(system.url).port)
   const pid = system.pid!
   const rssBefore = rssBytes(pid)
@@ -50,7 +50,7 @@ async function measure(system: System): Promise<Metrics> {
   let next = 0
   let failures = 0
   const opener = async (): Promise<void> => {
-    while (next < IDLE_CONNECTIONS) {
+    while (next < connections) {
       next++
       await openOne(port, sockets).catch(() => { failures++ })
     }
@@ -74,8 +74,8 @@ export async function runIdle(): Promise<Sample[]> {
   const targets = await startTargets({ ports: 2 })
   const cleanup: Array<() => Promise<void>> = [() => targets.stop()]
   const samples: Sample[] = []
-  const run = async (system: System): Promise<void> => {
-    const metrics = await measure(system)
+  const run = async (system: System, connections?: number): Promise<void> => {
+    const metrics = await measure(system, connections)
     samples.push({ scenario: 'idle', system: system.name, round: 1, metrics })
     log(`  idle ${system.name}: ${metrics.held} held, RSS ${fmt(metrics.rssBeforeMb)} → ${fmt(metrics.rssMb)} MB, ${fmt(metrics.kbPerConnection, 2)} KB/connection, ${metrics.failures} failures`)
   }
@@ -97,15 +97,19 @@ export async function runIdle(): Promise<Sample[]> {
       await run({ name: 'nginx', url: `http://127.0.0.1:${port}/`, pid: nginx.pid, stop: () => {} })
     }
     if (has('haproxy')) {
+      // HAProxy refuses to start when maxconn × 2 (+ a few) sockets exceed `ulimit -n`, even
+      // though idle client connections need one each: it holds as many as that allows.
+      const fdLimit = openFileLimit()
+      const maxconn = Math.min(IDLE_CONNECTIONS + 100, Math.floor((fdLimit - 100) / 2))
       const port = await freePort()
       const haproxy = await startHaproxy(`frontend fe
   bind 127.0.0.1:${port}
   default_backend targets
 backend targets
   balance roundrobin
-${targets.http.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`, port, { maxconn: IDLE_CONNECTIONS + 100 })
+${targets.http.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`, port, { maxconn })
       cleanup.push(() => haproxy.stop())
-      await run({ name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: haproxy.pid, stop: () => {} })
+      await run({ name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: haproxy.pid, stop: () => {} }, Math.min(IDLE_CONNECTIONS, maxconn - 100))
     }
     return samples
   } finally {

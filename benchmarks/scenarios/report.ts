@@ -37,7 +37,7 @@ const THROUGHPUT: Column[] = [
 
 interface Spec { readonly title: string; readonly about: string; readonly columns: Column[] }
 
-export function specs(env: { connections: number; duration: number; rounds: number; h2: string; ws: string; health: string; idle: number; changes: number }): Record<string, Spec> {
+export function specs(env: { connections: number; duration: number; rounds: number; h2: string; ws: string; health: string; idle: number; changes: number; fdLimit: string }): Record<string, Spec> {
   const rounds = `${env.rounds} interleaved rounds of ${env.duration} s (medians)`
   return {
     plain: {
@@ -78,7 +78,7 @@ export function specs(env: { connections: number; duration: number; rounds: numb
     },
     health: {
       title: '1,000 targets health-checked every 5 s, no traffic',
-      about: `${env.health} CPU ms/s is CPU time used per second of wall time (10 ms/s = 1% of a core). nginx (open source) has no active health checks.`,
+      about: `${env.health} CPU ms/s is CPU time used per second of wall time (10 ms/s = 1% of a core; /proc counts in 10 ms ticks, so the 5 s no-targets baseline resolves 2 ms/s). nginx (open source) has no active health checks.`,
       columns: [
         ['targets', m('targets', 0)], ['healthy', m('healthy', 0)], ['checks/s seen by targets', m('checksPerSecond', 1)],
         ['CPU ms/s, no targets', m('idleCpuMsPerSecond', 2)], ['CPU ms/s, 1,000 targets', m('cpuMsPerSecond', 2)],
@@ -87,16 +87,16 @@ export function specs(env: { connections: number; duration: number; rounds: numb
     },
     config: {
       title: "A config change's time to take effect",
-      about: `${env.changes} changes, each a new fixed-response body; the clock runs from the change (API call, or config file write + reload signal) until a client polling the listener sees the new body. The poller opens a new connection per request: a reloaded nginx or HAProxy keeps serving connections already open from its old worker with the old configuration (HAProxy for as long as they stay busy), while OpenALB applies a change to open connections too.`,
+      about: `${env.changes} changes, each a new fixed-response body; the clock runs from the change (API call, or config file write + reload) until a client polling the listener sees the new body. The poller opens a new connection per request: a reloaded nginx or HAProxy keeps serving connections already open from its old worker with the old configuration (HAProxy for as long as they stay busy), while OpenALB applies a change to open connections too (\`openalb-keepalive\`: the same changes polled on one keep-alive connection).`,
       columns: [
         ['how', (r) => r.note ?? ''], ['changes', m('changes', 0)],
-        ['p50 ms', m('p50ms', 1)], ['p99 ms', m('p99ms', 1)], ['max ms', m('maxms', 1)], ['API call p50 ms', m('apiP50ms', 1)],
+        ['p50 ms', m('p50ms', 1)], ['p99 ms', m('p99ms', 1)], ['max ms', m('maxms', 1)], ['call p50 ms', m('apiP50ms', 1)],
         ['polls per change', m('pollsPerChange', 1)], ['stale polls', m('staleAfterApi', 0)], ['timeouts', m('timeouts', 0)],
       ],
     },
     idle: {
       title: `${env.idle.toLocaleString('en-US')} idle keep-alive client connections`,
-      about: `Each connection sends one GET, reads the response, then stays open and idle. RSS of the proxy process (with its children), measured after the connections settle.`,
+      about: `Each connection sends one GET, reads the response, then stays open and idle. RSS of the proxy process (with its children), measured after the connections settle; KB/connection is the growth divided by the connections held. HAProxy refuses a maxconn whose sockets (2 per connection) exceed \`ulimit -n\` (${env.fdLimit} here), so it holds fewer. \`direct\` is a fresh target process (node:http), the floor for a Node.js server.`,
       columns: [
         ['connections held', m('held', 0)], ['RSS before MB', m('rssBeforeMb', 1)], ['RSS with connections MB', m('rssMb', 1)],
         ['KB/connection', m('kbPerConnection', 1)], ['RSS vs nginx', (r, p) => ratio(r.metrics.rssMb, p.nginx?.metrics.rssMb, '×')],
@@ -114,4 +114,35 @@ export function table(spec: Spec, rows: Row[], baseline: Row | undefined): strin
     `|---|${spec.columns.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${r.system} | ${spec.columns.map((c) => c[1](r, peers)).join(' | ')} |`),
   ]
+}
+
+/**
+ * The goals of issue 5 against this run's figures (one worker). A goal whose scenario did not
+ * run is left out.
+ */
+export function goals(rows: Row[]): string[] {
+  const get = (scenario: string, system: string): Metrics | undefined => rows.find((r) => r.scenario === scenario && r.system === system)?.metrics
+  const lines: string[] = []
+  const add = (goal: string, figure: number | undefined, text: string, met: boolean | undefined): void => {
+    if (figure === undefined || Number.isNaN(figure)) return
+    lines.push(`| ${goal} | ${text} | ${met === undefined ? '–' : met ? 'met' : 'not yet'} |`)
+  }
+  const alb = get('plain', 'openalb')
+  const nginx = get('plain', 'nginx')
+  const direct = get('plain', 'direct')
+  const cpuRatio = alb?.cpuUsPerReq !== undefined && nginx?.cpuUsPerReq !== undefined ? alb.cpuUsPerReq / nginx.cpuUsPerReq : undefined
+  add('CPU per request ≤ 2.5× nginx (later ≤ 1.5×)', cpuRatio, `${fmt(cpuRatio, 2)}× (${fmt(alb?.cpuUsPerReq)} vs ${fmt(nginx?.cpuUsPerReq)} µs)`, cpuRatio === undefined ? undefined : cpuRatio <= 2.5)
+  const rpsRatio = alb?.rps !== undefined && nginx?.rps !== undefined ? alb.rps / nginx.rps : undefined
+  add('Throughput ≥ 45% of nginx', rpsRatio, `${fmt(rpsRatio === undefined ? undefined : rpsRatio * 100, 0)}% (${fmt(alb?.rps, 0)} vs ${fmt(nginx?.rps, 0)} req/s)`, rpsRatio === undefined ? undefined : rpsRatio >= 0.45)
+  const added = alb?.p99ms !== undefined && direct?.p99ms !== undefined ? alb.p99ms - direct.p99ms : undefined
+  add('p99 added over direct ≤ 2 ms at 50 connections', added, `${fmt(added, 2)} ms (${fmt(alb?.p99ms, 2)} vs ${fmt(direct?.p99ms, 2)} ms)`, added === undefined ? undefined : added <= 2)
+  const hundred = get('rules', 'openalb-100-rules')
+  const one = get('plain', 'openalb') ?? get('rules', 'openalb')
+  const cost = hundred?.rps !== undefined && one?.rps !== undefined ? 1 - hundred.rps / one.rps : undefined
+  add('100 rules cost ≤ 10% throughput vs 1 rule', cost, `${fmt(cost === undefined ? undefined : cost * 100, 0)}% (${fmt(hundred?.rps, 0)} vs ${fmt(one?.rps, 0)} req/s)`, cost === undefined ? undefined : cost <= 0.1)
+  const config = get('config', 'openalb')
+  add('Config change → traffic p99 < 100 ms', config?.p99ms, `${fmt(config?.p99ms)} ms (p50 ${fmt(config?.p50ms)} ms)`, config?.p99ms === undefined ? undefined : config.p99ms < 100)
+  const idle = get('idle', 'openalb')
+  add('10,000 idle client connections < 150 MB RSS', idle?.rssMb, `${fmt(idle?.rssMb)} MB (${fmt(idle?.held, 0)} held)`, idle?.rssMb === undefined ? undefined : idle.rssMb < 150 && idle.held === 10_000)
+  return lines.length === 0 ? [] : ['| Goal (issue 5) | This run | |', '|---|---|---|', ...lines]
 }

@@ -49,6 +49,14 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** This process's soft limit on open files (`ulimit -n`), which the processes it starts inherit. */
+export function openFileLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
+  const soft = line === undefined ? NaN : Number(line.slice('Max open files'.length).trim().split(/\s+/)[0])
+  if (!Number.isFinite(soft)) throw new Error(`cannot read the open files limit from /proc/self/limits: ${line}`)
+  return soft
+}
+
 export function has(command: string): boolean {
   try { execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }); return true } catch { return false }
 }

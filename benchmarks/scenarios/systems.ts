@@ -4,7 +4,7 @@
  * the scenario). Every one of them runs in its own process so /proc charges it alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm'
@@ -62,7 +62,7 @@ export async function startOpenAlb(): Promise<OpenAlb> {
     const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'bench', Subnets: subnets.slice(0, 2) }))).LoadBalancers![0]!
     return {
       child, pid: child.pid!, elbv2, acm, loadBalancerArn: lb.LoadBalancerArn!, vpcId: lb.VpcId!, dataDir,
-      stop: async () => { elbv2.destroy(); acm.destroy(); await kill(child) },
+      stop: async () => { elbv2.destroy(); acm.destroy(); await kill(child); rmSync(dataDir, { recursive: true, force: true }) },
     }
   } catch (err) {
     await kill(child)
@@ -124,6 +124,8 @@ export async function createListener(alb: OpenAlb, options: {
 export interface ProxyProcess {
   readonly pid: number
   readonly dir: string
+  /** HAProxy's master CLI socket, when asked for. */
+  readonly masterSocket?: string
   readonly child: ChildProcess
   stop(): Promise<void>
 }
@@ -140,7 +142,7 @@ export async function startNginx(http: string, port: number, options: { connecti
   writeFileSync(join(dir, 'nginx.conf'), config)
   const child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] })
   await startedOrExited(child, port, join(dir, 'error.log'))
-  return { pid: child.pid!, dir, child, stop: () => kill(child) }
+  return { pid: child.pid!, dir, child, stop: async () => { await kill(child); rmSync(dir, { recursive: true, force: true }) } }
 }
 
 /** Rewrites nginx's config (same frame as startNginx) for a reload. */
@@ -163,16 +165,18 @@ http {
 /**
  * HAProxy with one thread; `sections` follow the global and defaults sections. maxconn
  * stays below what `ulimit -n` allows (HAProxy refuses a maxconn whose sockets exceed it).
- * Master-worker mode (-W) so the config-change scenario can reload it with SIGUSR2.
+ * Master-worker mode (-W) so the config-change scenario can reload it (master CLI on request).
  */
-export async function startHaproxy(sections: string, port: number, options: { maxconn?: number; global?: string } = {}): Promise<ProxyProcess> {
+export async function startHaproxy(sections: string, port: number, options: { maxconn?: number; global?: string; masterSocket?: boolean } = {}): Promise<ProxyProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'haproxy-bench-'))
   writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(sections, options))
+  const masterSocket = options.masterSocket === true ? join(dir, 'master.sock') : undefined
   // -W prints a NOTICE per reload on stderr: keep it in the directory, show it if HAProxy refuses to start.
   const logFile = join(dir, 'haproxy.log')
-  const child = spawn('haproxy', ['-W', '-f', join(dir, 'haproxy.cfg'), '-db'], { stdio: ['ignore', 'ignore', openSync(logFile, 'a')] })
+  const args = ['-W', ...(masterSocket === undefined ? [] : ['-S', masterSocket]), '-f', join(dir, 'haproxy.cfg'), '-db']
+  const child = spawn('haproxy', args, { stdio: ['ignore', 'ignore', openSync(logFile, 'a')] })
   await startedOrExited(child, port, logFile)
-  return { pid: child.pid!, dir, child, stop: () => kill(child) }
+  return { pid: child.pid!, dir, child, ...(masterSocket === undefined ? {} : { masterSocket }), stop: async () => { await kill(child); rmSync(dir, { recursive: true, force: true }) } }
 }
 
 export function haproxyConfig(sections: string, options: { maxconn?: number; global?: string } = {}): string {
