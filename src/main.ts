@@ -11,7 +11,7 @@ import type { ApiOptions } from './api/context.ts'
 import { ConfigWatcher } from './config/watch.ts'
 import { DataPlane } from './dataplane/dataplane.ts'
 import { join } from 'node:path'
-import { LocalCa } from './tls/local-ca.ts'
+import type { LocalCa } from './tls/local-ca.ts'
 import { ClusterPrimary } from './cluster/primary.ts'
 
 export interface OpenAlbConfig {
@@ -62,7 +62,9 @@ export async function startOpenAlb(config: OpenAlbConfig): Promise<OpenAlb> {
   const backend = new SqliteBackend(config.dataDir)
   const store = await Store.open(cluster !== undefined ? cluster.wrapBackend(backend) : backend)
   let localCa: Promise<LocalCa> | undefined
-  const openLocalCa = (): Promise<LocalCa> => (localCa ??= LocalCa.open(caDirectory(config.dataDir)))
+  // Loaded on first RequestCertificate: the X.509 library costs ~25 MB of RSS at start-up.
+  const openLocalCa = (): Promise<LocalCa> =>
+    (localCa ??= import('./tls/local-ca.ts').then(({ LocalCa }) => LocalCa.open(caDirectory(config.dataDir))))
   // Data plane: store change → compile → swap (DESIGN.md "Build, then swap").
   // With workers, this one only health-checks; the workers' data planes own the sockets.
   const dataPlane = new DataPlane({ bind: config.bind, log: config.log, ...cluster?.dataPlaneOptions() })

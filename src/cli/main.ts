@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DEFAULT_API_OPTIONS, caDirectory, startOpenAlb } from '../main.ts'
-import { LocalCa } from '../tls/local-ca.ts'
 
 const USAGE = `usage: openalb serve [options]
        openalb ca [--data-dir DIR]   print the local CA certificate (PEM) that signs
@@ -94,6 +93,7 @@ async function serve(args: string[]): Promise<void> {
 async function printCa(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' } } })
   const dataDir = values['data-dir'] ?? process.env.OPENALB_DATA_DIR ?? '.data'
+  const { LocalCa } = await import('../tls/local-ca.ts')
   const ca = await LocalCa.open(caDirectory(dataDir))
   process.stdout.write(ca.certificatePem)
 }
