@@ -32,27 +32,16 @@ import { elbv2Handlers } from '../src/api/elbv2/index.ts'
 import { ec2Handlers } from '../src/api/ec2/index.ts'
 import { acmHandlers } from '../src/api/acm/index.ts'
 import { KINDS } from '../src/model/resources.ts'
+import { seededRandom } from './support/random.ts'
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x0a1b5eed)
 const ITERATIONS = Number(process.env['FUZZ_ITERATIONS'] ?? 3000)
 
 // ------------------------------------------------------------------ PRNG
 
-/** mulberry32: a tiny, fast 32-bit PRNG; the same seed always yields the same sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 class Rng {
   readonly #next: () => number
-  constructor(seed: number) { this.#next = mulberry32(seed) }
+  constructor(seed: number) { this.#next = seededRandom(seed) }
   float(): number { return this.#next() }
   int(n: number): number { return Math.floor(this.#next() * n) }
   chance(p: number): boolean { return this.#next() < p }

@@ -20,6 +20,7 @@ import { CreateLoadBalancerCommand, ModifyLoadBalancerAttributesCommand } from '
 import { startTestOpenAlb, type TestOpenAlb } from './support/openalb.ts'
 import { createSite, httpRequest, waitFor, type Site, type TestTarget } from './support/dataplane.ts'
 import { defaultSubnets } from './support/network.ts'
+import { seededRandom } from './support/random.ts'
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x11573e4)
 const CASES = Number(process.env['FUZZ_CASES'] ?? 360)
@@ -34,20 +35,9 @@ const ALB_STATUSES = new Set([400, 405, 408, 413, 414, 431, 501, 505])
 
 // ------------------------------------------------------------------ PRNG
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 class Rng {
   readonly #next: () => number
-  constructor(seed: number) { this.#next = mulberry32(seed) }
+  constructor(seed: number) { this.#next = seededRandom(seed) }
   int(n: number): number { return Math.floor(this.#next() * n) }
   chance(p: number): boolean { return this.#next() < p }
   pick<T>(items: readonly T[]): T { return items[this.int(items.length)]! }

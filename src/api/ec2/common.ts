@@ -132,6 +132,11 @@ export function listRegional<K extends Ec2Kind>(tx: Tx, region: string, kind: K)
   return tx.list(kind).filter((r) => r.region === region)
 }
 
+/** Describe*'s selection: the requested ids (all must exist), or every record of the region when none are given. */
+export function requestedOrAll<K extends Ec2Kind>(tx: Tx, region: string, kind: K, ids: readonly string[] | undefined): Records[K][] {
+  return ids !== undefined && ids.length > 0 ? getAllRegional(tx, region, kind, ids) : listRegional(tx, region, kind)
+}
+
 /**
  * Looks up explicitly requested ids: every unknown id is reported at once, as EC2 does
  * ("The vpc ID 'vpc-1' does not exist" / "The vpc IDs 'vpc-1, vpc-2' do not exist" — plural form UNVERIFIED).

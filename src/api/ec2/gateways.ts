@@ -12,7 +12,7 @@ import type { Context, Handlers } from '../context.ts'
 import type { InternetGateway, Route, RouteTable } from '../../model/resources.ts'
 import { ec2Id } from '../../model/ids.ts'
 import {
-  OWNER_ID, applyFilters, boolValue, getAllRegional, getRegional, invalidParameterValue, listRegional, missingParameter,
+  OWNER_ID, applyFilters, boolValue, getRegional, invalidParameterValue, requestedOrAll, listRegional, missingParameter,
   paginate, parseFilters, parseTagSpecifications, reqStr, str, strList, type FilterSpec,
 } from './common.ts'
 import { parseCidr } from './cidr.ts'
@@ -74,9 +74,7 @@ function detachInternetGateway(input: QueryObject, ctx: Context): unknown {
 
 function describeInternetGateways(input: QueryObject, ctx: Context): unknown {
   const ids = strList(input, 'InternetGatewayId')
-  let gateways = ids !== undefined && ids.length > 0
-    ? getAllRegional(ctx.tx, ctx.region, 'internetGateway', ids)
-    : listRegional(ctx.tx, ctx.region, 'internetGateway')
+  let gateways = requestedOrAll(ctx.tx, ctx.region, 'internetGateway', ids)
   gateways = applyFilters(gateways, parseFilters(input), INTERNET_GATEWAY_FILTERS)
   const { page, nextToken } = paginate(gateways, input)
   return { internetGatewaySet: page.map(wireInternetGateway), nextToken }
@@ -143,9 +141,7 @@ function createRouteTable(input: QueryObject, ctx: Context): unknown {
 
 function describeRouteTables(input: QueryObject, ctx: Context): unknown {
   const ids = strList(input, 'RouteTableId')
-  let tables = ids !== undefined && ids.length > 0
-    ? getAllRegional(ctx.tx, ctx.region, 'routeTable', ids)
-    : listRegional(ctx.tx, ctx.region, 'routeTable')
+  let tables = requestedOrAll(ctx.tx, ctx.region, 'routeTable', ids)
   tables = applyFilters(tables, parseFilters(input), ROUTE_TABLE_FILTERS)
   const { page, nextToken } = paginate(tables, input)
   return { routeTableSet: page.map(wireRouteTable), nextToken }

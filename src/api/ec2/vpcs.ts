@@ -13,7 +13,7 @@ import { ec2Id } from '../../model/ids.ts'
 import { currentInstanceState } from '../../model/instance-state.ts'
 import { availabilityZoneId, availabilityZones } from './default-vpc.ts'
 import {
-  OWNER_ID, applyFilters, attributeBool, boolValue, getAllRegional, getRegional, invalidParameterValue, listRegional, missingParameter,
+  OWNER_ID, applyFilters, attributeBool, boolValue, getRegional, invalidParameterValue, requestedOrAll, listRegional, missingParameter,
   paginate, parseFilters, parseTagSpecifications, reqStr, str, strList, wireTags, type FilterSpec,
 } from './common.ts'
 import { cidrContains, cidrsOverlap, parseCidr, type Cidr } from './cidr.ts'
@@ -116,7 +116,7 @@ function createVpc(input: QueryObject, ctx: Context): unknown {
 function describeVpcs(input: QueryObject, ctx: Context): unknown {
   const ids = strList(input, 'VpcId')
   const filters = parseFilters(input)
-  let vpcs = ids !== undefined && ids.length > 0 ? getAllRegional(ctx.tx, ctx.region, 'vpc', ids) : listRegional(ctx.tx, ctx.region, 'vpc')
+  let vpcs = requestedOrAll(ctx.tx, ctx.region, 'vpc', ids)
   vpcs = applyFilters(vpcs, filters, VPC_FILTERS)
   const { page, nextToken } = paginate(vpcs, input)
   return { vpcSet: page.map((v) => wireVpc(v)), nextToken }
@@ -278,7 +278,7 @@ function overlaps(cidrText: string, cidr: Cidr): boolean {
 function describeSubnets(input: QueryObject, ctx: Context): unknown {
   const ids = strList(input, 'SubnetId')
   const filters = parseFilters(input)
-  let subnets = ids !== undefined && ids.length > 0 ? getAllRegional(ctx.tx, ctx.region, 'subnet', ids) : listRegional(ctx.tx, ctx.region, 'subnet')
+  let subnets = requestedOrAll(ctx.tx, ctx.region, 'subnet', ids)
   subnets = applyFilters(subnets, filters, subnetFilters(ctx.tx))
   const { page, nextToken } = paginate(subnets, input)
   return { subnetSet: page.map((s) => wireSubnet(ctx.tx, s)), nextToken }

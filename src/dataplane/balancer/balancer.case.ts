@@ -19,17 +19,9 @@ export function makeTargets(...ids: string[]): TargetState[] {
   return ids.map((id) => makeTarget(id))
 }
 
-/** A deterministic [0, 1) source (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A deterministic [0, 1) source (mulberry32), shared with the fuzz tests. */
+import { seededRandom } from '../../../test/support/random.ts'
+export { seededRandom }
 
 export function runBalancerConformance(algorithm: BalancerOptions['algorithm'], make: (options: BalancerOptions) => Balancer): void {
   const options = (over: Partial<BalancerOptions> = {}): BalancerOptions => ({ algorithm, slowStartMs: 0, random: seededRandom(7), ...over })
