@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: OpenALB against a direct connection, nginx and HAProxy in the same run.
+ * `npm run bench`: OpenALB against a direct connection, nginx and HAProxy in the same run
+ * (and, for plain HTTP/1.1, http-proxy: node-http-proxy, what a Node.js user would otherwise run).
  *
  * Every system runs in its own process (one proxy process, one worker / thread each) and is
  * configured equivalently: OpenALB through its API, as a user would, nginx and HAProxy
- * through config files. We report what a user comparing load balancers asks about —
- * throughput and latency, and the proxy's own CPU time (utime + stime from /proc, the figure
- * that holds from machine to machine) — with ratios to direct and to nginx from the same run.
+ * through config files, http-proxy through its arguments (benchmarks/http-proxy-server.ts).
+ * We report what a user comparing load balancers asks about — throughput and latency, and
+ * the proxy's own CPU time (utime + stime from /proc, the figure that holds from machine to
+ * machine) — with ratios to direct and to nginx (and http-proxy) from the same run.
  *
  * Scenarios (BENCH_SCENARIOS, comma-separated; default all):
  *   plain   HTTP/1.1 keep-alive                    rules   100 rules, the match is the last
@@ -26,6 +28,7 @@ import { runHealth, HEALTH_SECONDS, HEALTH_TARGETS } from './scenarios/health.ts
 import { runIdle, IDLE_CONNECTIONS } from './scenarios/idle.ts'
 import { goals, specs, summarise, table, type Row } from './scenarios/report.ts'
 import { CONNECTIONS, DURATION_SECONDS, H2_CLIENTS, H2_STREAMS, ROOT, ROUNDS, has, log, openFileLimit, run, type Sample } from './scenarios/support.ts'
+import { httpProxyVersion } from './scenarios/systems.ts'
 import { runHttp1, runTls } from './scenarios/throughput.ts'
 import { runWebSocket, WS_CONNECTIONS } from './scenarios/websocket.ts'
 
@@ -49,6 +52,7 @@ async function versions(): Promise<Record<string, string>> {
   const add = (k: string, v: string | undefined): void => { if (v !== undefined) out[k] = v }
   add('nginx', await first('sh', ['-c', 'nginx -v 2>&1'], /nginx\/(\S+)/))
   add('haproxy', await first('haproxy', ['-v'], /version (\S+)/))
+  add('http-proxy', httpProxyVersion())
   add('wrk', await first('sh', ['-c', 'wrk -v 2>&1'], /wrk (\S+)/))
   add('h2load', await first('h2load', ['--version'], /nghttp2\/(\S+)/))
   return out
@@ -129,10 +133,11 @@ async function report(scenarios: Set<string>, samples: Sample[], failures: strin
   writeFileSync(join(ROOT, 'docs/BENCHMARKS.md'), `# Benchmarks
 
 Latest \`npm run bench\` (${date.slice(0, 10)}, ${seconds.toFixed(0)} s, scenarios ${[...scenarios].join(', ')}).
-Every system is one process (OpenALB${process.env.BENCH_WORKERS ? ` with --workers ${process.env.BENCH_WORKERS}` : ''}; nginx with one worker; HAProxy with one thread)
-on the same machine as its load generator and targets, all over loopback, so the figures are a snapshot of this
-machine: CPU per request or message is the one that carries over to other machines. Ratios compare with \`direct\`
-(the target without a proxy) and with nginx measured in the same run. Raw samples: \`bench-results/latest.json\`.
+Every system is one process (OpenALB${process.env.BENCH_WORKERS ? ` with --workers ${process.env.BENCH_WORKERS}` : ''}; nginx with one worker; HAProxy with one thread; http-proxy, i.e.
+node-http-proxy on node:http, in the plain HTTP/1.1 scenario) on the same machine as its load generator and targets,
+all over loopback, so the figures are a snapshot of this machine: CPU per request or message is the one that carries
+over to other machines. Ratios compare with \`direct\` (the target without a proxy), with nginx and, for plain
+HTTP/1.1, with http-proxy measured in the same run. Raw samples: \`bench-results/latest.json\`.
 
 Machine: ${machine}; ${toolLine}.
 

@@ -1,6 +1,7 @@
 /**
  * Turns samples into per-scenario tables (medians over rounds, errors summed, ratios to
- * direct and to nginx from the same run) for the terminal, latest.json and docs/BENCHMARKS.md.
+ * direct, to nginx and, for plain HTTP/1.1, to http-proxy from the same run) for the terminal,
+ * latest.json and docs/BENCHMARKS.md.
  */
 import { fmt, median, ratio, type Metrics, type Sample } from './support.ts'
 
@@ -23,7 +24,9 @@ export function summarise(samples: Sample[]): Row[] {
   return rows
 }
 
-type Column = readonly [header: string, cell: (row: Row, peers: { direct?: Row; nginx?: Row; baseline?: Row }) => string]
+interface Peers { readonly direct?: Row; readonly nginx?: Row; readonly httpProxy?: Row; readonly baseline?: Row }
+
+type Column = readonly [header: string, cell: (row: Row, peers: Peers) => string]
 
 const m = (name: string, digits = 1) => (row: Row): string => fmt(row.metrics[name], digits)
 
@@ -35,6 +38,14 @@ const THROUGHPUT: Column[] = [
   ['errors', m('errors', 0)],
 ]
 
+/** Only `plain` runs http-proxy: its ratios go before the errors column there. */
+const PLAIN: Column[] = [
+  ...THROUGHPUT.slice(0, -1),
+  ['req/s vs http-proxy', (r, p) => ratio(r.metrics.rps, p.httpProxy?.metrics.rps)],
+  ['CPU vs http-proxy', (r, p) => ratio(r.metrics.cpuUsPerReq, p.httpProxy?.metrics.cpuUsPerReq, '×')],
+  THROUGHPUT[THROUGHPUT.length - 1]!,
+]
+
 interface Spec { readonly title: string; readonly about: string; readonly columns: Column[] }
 
 export function specs(env: { connections: number; duration: number; rounds: number; h2: string; ws: string; health: string; idle: number; changes: number; fdLimit: string }): Record<string, Spec> {
@@ -42,8 +53,8 @@ export function specs(env: { connections: number; duration: number; rounds: numb
   return {
     plain: {
       title: 'HTTP/1.1 keep-alive',
-      about: `wrk -t1 -c${env.connections}, ${rounds}; 100-byte responses from two targets in a separate process. CPU µs/req is the proxy process's own user+system CPU time divided by the requests it served.`,
-      columns: THROUGHPUT,
+      about: `wrk -t1 -c${env.connections}, ${rounds}; 100-byte responses from two targets in a separate process. CPU µs/req is the proxy process's own user+system CPU time divided by the requests it served. \`http-proxy\` is what a Node.js user would otherwise write: a node:http server passing each request to node-http-proxy (\`createProxyServer\` with a keep-alive \`http.Agent\`, 64 sockets per target, \`xfwd\`), round robin over the two targets (benchmarks/http-proxy-server.ts).`,
+      columns: PLAIN,
     },
     rules: {
       title: '100 rules on the listener',
@@ -108,7 +119,11 @@ export function specs(env: { connections: number; duration: number; rounds: numb
 export function table(spec: Spec, rows: Row[], baseline: Row | undefined): string[] {
   const direct = rows.find((r) => r.system === 'direct')
   const nginx = rows.find((r) => r.system === 'nginx')
-  const peers = { ...(direct === undefined ? {} : { direct }), ...(nginx === undefined ? {} : { nginx }), ...(baseline === undefined ? {} : { baseline }) }
+  const httpProxy = rows.find((r) => r.system === 'http-proxy')
+  const peers: Peers = {
+    ...(direct === undefined ? {} : { direct }), ...(nginx === undefined ? {} : { nginx }),
+    ...(httpProxy === undefined ? {} : { httpProxy }), ...(baseline === undefined ? {} : { baseline }),
+  }
   return [
     `| System | ${spec.columns.map((c) => c[0]).join(' | ')} |`,
     `|---|${spec.columns.map(() => '---').join('|')}|`,
@@ -134,6 +149,9 @@ export function goals(rows: Row[]): string[] {
   add('CPU per request ≤ 2.5× nginx (later ≤ 1.5×)', cpuRatio, `${fmt(cpuRatio, 2)}× (${fmt(alb?.cpuUsPerReq)} vs ${fmt(nginx?.cpuUsPerReq)} µs)`, cpuRatio === undefined ? undefined : cpuRatio <= 2.5)
   const rpsRatio = alb?.rps !== undefined && nginx?.rps !== undefined ? alb.rps / nginx.rps : undefined
   add('Throughput ≥ 45% of nginx', rpsRatio, `${fmt(rpsRatio === undefined ? undefined : rpsRatio * 100, 0)}% (${fmt(alb?.rps, 0)} vs ${fmt(nginx?.rps, 0)} req/s)`, rpsRatio === undefined ? undefined : rpsRatio >= 0.45)
+  const httpProxy = get('plain', 'http-proxy')
+  const overHttpProxy = alb?.rps !== undefined && httpProxy?.rps !== undefined ? alb.rps / httpProxy.rps : undefined
+  add('Throughput ≥ 2× http-proxy', overHttpProxy, `${fmt(overHttpProxy, 2)}× (${fmt(alb?.rps, 0)} vs ${fmt(httpProxy?.rps, 0)} req/s)`, overHttpProxy === undefined ? undefined : overHttpProxy >= 2)
   const added = alb?.p99ms !== undefined && direct?.p99ms !== undefined ? alb.p99ms - direct.p99ms : undefined
   add('p99 added over direct ≤ 2 ms at 50 connections', added, `${fmt(added, 2)} ms (${fmt(alb?.p99ms, 2)} vs ${fmt(direct?.p99ms, 2)} ms)`, added === undefined ? undefined : added <= 2)
   const hundred = get('rules', 'openalb-100-rules')

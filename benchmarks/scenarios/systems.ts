@@ -1,10 +1,12 @@
 /**
  * The systems under test: the target process, OpenALB (a `serve` process configured through
  * its API, as a user would), nginx and HAProxy (one worker / one thread each, configured by
- * the scenario). Every one of them runs in its own process so /proc charges it alone.
+ * the scenario) and http-proxy (node-http-proxy, benchmarks/http-proxy-server.ts). Every one
+ * of them runs in its own process so /proc charges it alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm'
@@ -33,6 +35,27 @@ export async function startTargets(options: { ports?: number; count?: number; tl
   const { child, match } = await startProcess(process.execPath, args, /^ready (.*)$/)
   const ready = JSON.parse(match[1]!) as { http: number[]; tls?: number }
   return { http: ready.http, tls: ready.tls, pid: child.pid!, stop: () => kill(child) }
+}
+
+/**
+ * The `http-proxy` package (a devDependency, so present after `npm ci`, absent after
+ * `npm ci --omit=dev`): the version, or undefined when it cannot be resolved.
+ */
+export function httpProxyVersion(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url)
+    return (JSON.parse(readFileSync(require.resolve('http-proxy/package.json'), 'utf8')) as { version: string }).version
+  } catch {
+    return undefined
+  }
+}
+
+/** node-http-proxy in its own process, round robin over `targetPorts` with a keep-alive agent. */
+export async function startHttpProxy(targetPorts: number[]): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const args = [join(ROOT, 'dist/benchmarks/http-proxy-server.js'), '0', ...targetPorts.map(String)]
+  const { child, match } = await startProcess(process.execPath, args, /^ready (.*)$/)
+  const ready = JSON.parse(match[1]!) as { port: number }
+  return { port: ready.port, pid: child.pid!, stop: () => kill(child) }
 }
 
 export interface OpenAlb {
@@ -142,7 +165,21 @@ export async function startNginx(http: string, port: number, options: { connecti
   writeFileSync(join(dir, 'nginx.conf'), config)
   const child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: ['ignore', 'ignore', 'inherit'] })
   await startedOrExited(child, port, join(dir, 'error.log'))
-  return { pid: child.pid!, dir, child, stop: async () => { await kill(child); rmSync(dir, { recursive: true, force: true }) } }
+  return { pid: child.pid!, dir, child, stop: async () => { await stopNginxMaster(child); rmSync(dir, { recursive: true, force: true }) } }
+}
+
+/**
+ * SIGTERM, not SIGKILL: nginx's master stops its worker on SIGTERM and exits once the worker
+ * has, whereas a killed master leaves the worker running (reparented to init, still holding
+ * its listening socket and memory) after every run. SIGKILL only if the master is stuck.
+ */
+function stopNginxMaster(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 5_000)
+    child.once('exit', () => { clearTimeout(stuck); resolve() })
+    child.kill('SIGTERM')
+  })
 }
 
 /** Rewrites nginx's config (same frame as startNginx) for a reload. */

@@ -3,7 +3,7 @@
  * machine spreads over all of them): plain HTTP/1.1 keep-alive and 100 rules (wrk), HTTPS
  * with TLS termination (wrk over TLS) and HTTP/2 clients (h2load, ALPN h2).
  * Two targets in a separate process answer 100-byte bodies; every proxy keeps its target
- * connections alive.
+ * connections alive. `plain` also measures http-proxy (node-http-proxy), the Node.js baseline.
  */
 import { rmSync } from 'node:fs'
 import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
@@ -12,8 +12,8 @@ import {
   ROUNDS, fmt, freePort, h2load, has, log, wrk, type Metrics, type Sample, type System,
 } from './support.ts'
 import {
-  createListener, createTargetGroup, importCertificate, startHaproxy, startNginx, startOpenAlb, startTargets,
-  waitHealthy, writeTlsFiles, type OpenAlb, type Targets,
+  createListener, createTargetGroup, httpProxyVersion, importCertificate, startHaproxy, startHttpProxy, startNginx,
+  startOpenAlb, startTargets, waitHealthy, writeTlsFiles, type OpenAlb, type Targets,
 } from './systems.ts'
 
 interface Measured { readonly scenario: string; readonly system: System; measure(system: System): Promise<Metrics> }
@@ -90,6 +90,16 @@ export async function runHttp1(scenarios: Set<string>): Promise<Sample[]> {
       const haproxy = await startHaproxy(`frontend fe\n  bind 127.0.0.1:${port}\n  default_backend targets\n${haproxyBackend(targets.http)}`, port)
       cleanup.push(() => haproxy.stop())
       measured.push(plain({ name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: haproxy.pid, stop: () => {} }))
+    }
+    // What a Node.js user would otherwise run (issue 5: OpenALB's throughput ≥ 2× it).
+    if (scenarios.has('plain')) {
+      if (httpProxyVersion() === undefined) {
+        log('  http-proxy: the http-proxy package is not installed (npm ci installs it), skipped')
+      } else {
+        const httpProxy = await startHttpProxy(targets.http)
+        cleanup.push(() => httpProxy.stop())
+        measured.push(plain({ name: 'http-proxy', url: `http://127.0.0.1:${httpProxy.port}/`, pid: httpProxy.pid, stop: () => {} }))
+      }
     }
     return await interleave(measured)
   } finally {
