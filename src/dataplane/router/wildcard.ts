@@ -18,6 +18,7 @@
  * Case-insensitive matching folds ASCII letters only (A-Z ↔ a-z); the pattern is folded
  * at compile time, the subject char by char, so nothing is allocated per request.
  */
+import { regexValueProblem } from '../../model/conditions.ts'
 
 export type StringPredicate = (subject: string) => boolean
 
@@ -175,15 +176,24 @@ export function compileAnyWildcard(patterns: readonly string[], options: Wildcar
   }
 }
 
-/** compileRegexValues compiles RegexValues once; an invalid one never matches (the API validates). */
+/**
+ * compileRegexValues compiles RegexValues once. A RegexValue matches when it matches anywhere
+ * in the subject (JS `test`, like PCRE/RE2 partial matching): `^`/`$` anchor it, and it is
+ * case-sensitive even for host-header and http-header (UNVERIFIED whether AWS anchors or folds
+ * case; the docs only say the regexes are "compared against" the value).
+ *
+ * Matching is linear in the subject: model/conditions.ts enables V8's fallback to its
+ * linear-time engine and admits only patterns that engine can run (the API refuses the rest
+ * with that same check). A stored value failing it — written before the check existed, or
+ * not through the API — is reported in `problems` and never matches rather than risk
+ * backtracking on a client-chosen string.
+ */
 export function compileRegexValues(sources: readonly string[], problems: string[]): RegExp[] {
   const out: RegExp[] = []
   for (const source of sources) {
-    try {
-      out.push(new RegExp(source))
-    } catch (err) {
-      problems.push(`invalid regex ${JSON.stringify(source)}: ${(err as Error).message}`)
-    }
+    const problem = regexValueProblem(source)
+    if (problem === undefined) out.push(new RegExp(source))
+    else problems.push(`regex ${JSON.stringify(source)} never matches: ${problem}`)
   }
   return out
 }
