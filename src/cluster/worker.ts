@@ -41,13 +41,13 @@ function describe(err: unknown): string {
  * runWorker installs the message handler and greets the primary, which answers with `init`.
  * Counters come from node:diagnostics_channel (no cost on the request path beyond a counter
  * increment, and nothing in the proxy had to change): `net.server.socket` fires for every
- * accepted connection, `http.server.request.start` for every request node:http parses.
+ * accepted connection, `openalb.dataplane.request.start` (proxy.ts) for every request.
  */
 export function runWorker(): void {
   let connections = 0
   let requests = 0
   subscribe('net.server.socket', () => { connections++ })
-  subscribe('http.server.request.start', () => { requests++ })
+  subscribe('openalb.dataplane.request.start', () => { requests++ })
   let running: Running | undefined
   /** Messages that arrived before init finished applying (none are expected; kept for order). */
   let pending: PrimaryMessage[] | undefined = []

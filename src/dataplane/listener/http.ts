@@ -1,81 +1,63 @@
 /**
  * @module dataplane/listener/http
- * HttpListenerServer: one node:http server per port, shared by every load balancer listening
- * on it (DESIGN.md). HTTP/1.1 keep-alive with clients; connection-level limits follow the
- * port's first load balancer (spec §7.6):
+ * HttpListenerServer: one TCP server per port, shared by every load balancer listening on it
+ * (DESIGN.md), speaking HTTP/1.1 with clients through listener/h1-connection.ts (a
+ * purpose-built server path, issue 5 §2; node:http is not used). Connection-level limits
+ * follow the port's first load balancer (spec §7.6):
  *
  * - `idle_timeout.timeout_seconds`: an idle keep-alive connection is closed silently; a
  *   connection that has not sent a complete request head within it gets 408 ("client sent no
- *   data before the idle timeout", spec §7.4).
+ *   data before the idle timeout", spec §7.4). Checked once a second for every connection
+ *   (one interval per port instead of a timer per connection, as node:http's
+ *   connectionsCheckingInterval did).
  * - `client_keep_alive.seconds`: once a connection is older, its next response carries
  *   `Connection: close` (graceful close; AWS's mechanism is UNVERIFIED).
- * - Malformed requests (Node's parser refuses them) get the ALB's 400 page and the connection
- *   closes; other connections are not affected.
+ * - Malformed requests get the ALB's page (400, 501, 505) and the connection closes; other
+ *   connections are not affected.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { PortBinding } from '../../config/snapshot.ts'
 import { handleRequest, sendAlbError, type ProxyRuntime } from '../proxy/proxy.ts'
 import { handleUpgrade, type UpgradeRuntime } from '../proxy/upgrade.ts'
 import { errorResponseBytes, InternalError } from '../proxy/errors.ts'
+import { Http1Connection, type Http1Host, type Http1Request, type Http1Response } from './h1-connection.ts'
 
-/** All request headers together above this → 400 (spec §7.6: 64K). */
-export const MAX_REQUEST_HEAD_BYTES = 64 * 1024
+/** How often idle and slow connections are looked at. */
+const IDLE_CHECK_INTERVAL_MS = 1000
 
-/** clientErrorStatus maps Node's parser failures to the ALB's status (spec §7.4). */
-export function clientErrorStatus(code: string | undefined): number | undefined {
-  switch (code) {
-    case 'ERR_HTTP_REQUEST_TIMEOUT': return 408
-    // `PRI * HTTP/2.0` on an HTTP/1 listener: an unexpected HTTP version (spec §7.4).
-    case 'HPE_PAUSED_H2_UPGRADE': return 505
-    case 'ECONNRESET':
-    case 'EPIPE':
-    case 'ERR_STREAM_DESTROYED':
-      return undefined // the client is gone: nobody to answer
-    default:
-      // HPE_HEADER_OVERFLOW, HPE_INVALID_METHOD/URL/VERSION/CONSTANT, HPE_UNEXPECTED_CONTENT_LENGTH
-      // (duplicate Content-Length), HPE_INVALID_TRANSFER_ENCODING (with Content-Length) … → 400.
-      return 400
-  }
-}
-
-export class HttpListenerServer {
+export class HttpListenerServer implements Http1Host {
   readonly port: number
   readonly #server: Server
   readonly #runtime: ProxyRuntime & UpgradeRuntime
-  readonly #openedAt = new WeakMap<Socket, number>()
+  readonly #connections = new Set<Http1Connection>()
   readonly #upgraded = new Set<Duplex>()
   #binding: PortBinding
   #closing = false
   #closed: Promise<void> | undefined
+  #idleCheck: NodeJS.Timeout | undefined
+  #listening = false
+  #serverClosed = false
+  #onDrained: (() => void) | undefined
 
   constructor(binding: PortBinding, runtime: ProxyRuntime & UpgradeRuntime) {
     this.port = binding.port
     this.#binding = binding
     this.#runtime = runtime
-    const idleMs = binding.listeners[0]!.loadBalancer.idleTimeoutMs
-    this.#server = createServer({
-      maxHeaderSize: MAX_REQUEST_HEAD_BYTES,
-      requestTimeout: 0,
-      headersTimeout: idleMs,
-      keepAliveTimeout: idleMs,
-      connectionsCheckingInterval: 1000,
-      // The proxy answers a missing Host itself, with the ALB's page (Node's own 400 has none).
-      requireHostHeader: false,
-    })
-    this.#server.timeout = 0
-    this.#server.on('connection', (socket: Socket) => {
-      this.#openedAt.set(socket, runtime.clock())
-      socket.on('error', () => {}) // errors surface through 'clientError' or the request
-    })
-    this.#server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res))
-    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head))
-    this.#server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.#onClientError(err, socket))
+    // allowHalfOpen: a client that half-closes after its request still gets the answer.
+    this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => this.accept(socket))
   }
 
   get binding(): PortBinding {
     return this.#binding
+  }
+
+  get idleTimeoutMs(): number {
+    return this.#binding.listeners[0]!.loadBalancer.idleTimeoutMs
+  }
+
+  get closing(): boolean {
+    return this.#closing
   }
 
   listen(bind: string): Promise<void> {
@@ -85,25 +67,28 @@ export class HttpListenerServer {
       this.#server.listen(this.port, bind, () => {
         this.#server.off('error', onError)
         this.#server.on('error', () => {})
+        this.#listening = true
         resolve()
       })
     })
   }
 
   /**
-   * accept serves a connection accepted elsewhere: the HTTPS listener (listener/https.ts)
-   * hands over TLS sockets that negotiated HTTP/1.1 (or no ALPN).
+   * accept serves a connection: accepted here, or handed over by the HTTPS listener
+   * (listener/https.ts) once TLS negotiated HTTP/1.1 (or no ALPN).
    */
   accept(socket: Duplex): void {
-    this.#server.emit('connection', socket)
+    if (this.#closing) {
+      socket.destroy()
+      return
+    }
+    this.#connections.add(new Http1Connection(socket, this, this.#runtime.clock()))
+    this.#idleCheck ??= setInterval(() => this.#checkIdle(), IDLE_CHECK_INTERVAL_MS).unref()
   }
 
   /** Swaps in the port's new configuration; connections in flight keep going. */
   update(binding: PortBinding): void {
     this.#binding = binding
-    const idleMs = binding.listeners[0]!.loadBalancer.idleTimeoutMs
-    this.#server.keepAliveTimeout = idleMs
-    this.#server.headersTimeout = idleMs
   }
 
   /**
@@ -113,9 +98,17 @@ export class HttpListenerServer {
   close(): Promise<void> {
     this.#closing = true
     this.#closed ??= new Promise<void>((resolve) => {
-      this.#server.close(() => resolve())
-      this.#server.closeIdleConnections()
+      const settle = (): void => {
+        if (!this.#serverClosed || this.#connections.size > 0) return
+        this.#stopIdleCheck()
+        resolve()
+      }
+      this.#onDrained = settle
+      if (this.#listening) this.#server.close(() => { this.#serverClosed = true; settle() })
+      else this.#serverClosed = true
+      for (const conn of [...this.#connections]) conn.closeIfIdle()
       for (const socket of this.#upgraded) socket.destroy()
+      settle()
     })
     return this.#closed
   }
@@ -123,27 +116,22 @@ export class HttpListenerServer {
   /** Forced: every connection is cut now. Idempotent. */
   destroy(): Promise<void> {
     const closed = this.close()
-    this.#server.closeAllConnections()
+    for (const conn of [...this.#connections]) conn.destroy()
     for (const socket of this.#upgraded) socket.destroy()
     return closed
   }
 
-  #closeAfter(socket: Socket): boolean {
-    if (this.#closing) return true
-    const openedAt = this.#openedAt.get(socket)
-    const lifetime = this.#binding.listeners[0]!.loadBalancer.clientKeepAliveMs
-    return openedAt !== undefined && this.#runtime.clock() - openedAt >= lifetime
-  }
+  // ---------------------------------------------------------------- Http1Host
 
-  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+  onRequest(req: Http1Request, res: Http1Response, conn: Http1Connection): void {
     try {
-      handleRequest(req, res, this.#binding, this.#runtime, { closeAfter: this.#closeAfter(req.socket) })
+      handleRequest(req, res, this.#binding, this.#runtime, { closeAfter: this.#closeAfter(conn) })
     } catch (err) {
       sendAlbError(res, new InternalError(err), undefined, true)
     }
   }
 
-  #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  onUpgrade(req: Http1Request, socket: Duplex, head: Buffer): void {
     this.#upgraded.add(socket)
     socket.once('close', () => this.#upgraded.delete(socket))
     try {
@@ -154,12 +142,23 @@ export class HttpListenerServer {
     }
   }
 
-  #onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-    const status = clientErrorStatus(err.code)
-    if (status === undefined || !socket.writable) {
-      socket.destroy()
-      return
-    }
-    socket.end(errorResponseBytes(status))
+  onClose(conn: Http1Connection): void {
+    this.#connections.delete(conn)
+    if (this.#closing) this.#onDrained?.()
+  }
+
+  #closeAfter(conn: Http1Connection): boolean {
+    if (this.#closing) return true
+    return this.#runtime.clock() - conn.openedAt >= this.#binding.listeners[0]!.loadBalancer.clientKeepAliveMs
+  }
+
+  #checkIdle(): void {
+    const now = Date.now()
+    for (const conn of this.#connections) conn.checkIdle(now)
+  }
+
+  #stopIdleCheck(): void {
+    if (this.#idleCheck !== undefined) clearInterval(this.#idleCheck)
+    this.#idleCheck = undefined
   }
 }

@@ -225,9 +225,9 @@ export class HttpsListenerServer {
   #onHttp2Request(req: AlbHttp2Request, res: AlbHttp2Response): void {
     res.grpc = isGrpcRequest(req.headers['content-type'])
     try {
-      handleRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse, this.#binding, this.#runtime, { closeAfter: false })
+      handleRequest(req, res, this.#binding, this.#runtime, { closeAfter: false })
     } catch (err) {
-      sendAlbError(res as unknown as ServerResponse, new InternalError(err), undefined)
+      sendAlbError(res, new InternalError(err), undefined)
     }
   }
 }

@@ -12,7 +12,7 @@
  * `grpc-status` / `grpc-message` (observed: a 502 with `grpc-status: 14`, `grpc-message:
  * unavailable`), so gRPC clients see a status rather than an HTML page.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ClientRequest, ClientResponse } from './proxy.ts'
 import { http2Stream, AlbHttp2Response } from './h2.ts'
 import type { CompiledListener } from '../../config/snapshot.ts'
 
@@ -26,7 +26,7 @@ export function isGrpcRequest(contentType: string | string[] | undefined): boole
 }
 
 /** protocolMismatch: true when the request cannot go to a target group of this ProtocolVersion (→ 464). */
-export function protocolMismatch(req: IncomingMessage, protocolVersion: string): boolean {
+export function protocolMismatch(req: ClientRequest, protocolVersion: string): boolean {
   const h2 = http2Stream(req) !== undefined
   const grpc = h2 && isGrpcRequest(req.headers['content-type'])
   switch (protocolVersion) {
@@ -58,12 +58,12 @@ const GRPC_MESSAGES: Readonly<Record<number, string>> = {
 }
 
 /** isGrpcResponse: the response belongs to a gRPC request (set by the HTTPS listener). */
-export function isGrpcResponse(res: ServerResponse): boolean {
+export function isGrpcResponse(res: ClientResponse): boolean {
   return res instanceof AlbHttp2Response && res.grpc
 }
 
 /** sendGrpcError answers a gRPC request with the ALB's status as a trailers-only gRPC response. */
-export function sendGrpcError(res: ServerResponse, status: number, listener: CompiledListener | undefined): void {
+export function sendGrpcError(res: ClientResponse, status: number, listener: CompiledListener | undefined): void {
   const code = grpcStatusFor(status)
   res.statusCode = status
   if (listener?.serverHeader !== false) res.setHeader('Server', 'awselb/2.0')

@@ -15,7 +15,6 @@
  * Streaming to targets: AWS documents it as unsupported for HTTP2 target groups; streaming
  * the body is what a proxy does anyway and what gRPC target groups need, so both stream.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2'
 import type { CompiledListener } from '../../config/snapshot.ts'
 import type { TargetGroupRuntime } from '../upstream/group.ts'
@@ -23,7 +22,7 @@ import type { InFlight, TargetEntry } from '../upstream/registry.ts'
 import type { TargetState } from '../upstream/target-state.ts'
 import { targetSession } from '../upstream/h2-session.ts'
 import { AlbError, ConnectError, NoTargetError, TargetClosedError, TargetTimeoutError } from './errors.ts'
-import { isConnectionSpecific } from './h2.ts'
+import { isConnectionSpecific, type AlbHttp2Request, type AlbHttp2Response } from './h2.ts'
 import type { ProxyRuntime } from './proxy.ts'
 
 /** h2RequestHeaders: the flat forwarded header list as an HTTP/2 header block. */
@@ -58,8 +57,8 @@ function clientHeaders(headers: IncomingHttpHeaders, extra: ReadonlyArray<readon
 }
 
 export interface H2ForwardContext {
-  readonly req: IncomingMessage
-  readonly res: ServerResponse
+  readonly req: AlbHttp2Request
+  readonly res: AlbHttp2Response
   readonly listener: CompiledListener
   readonly group: TargetGroupRuntime
   readonly runtime: ProxyRuntime

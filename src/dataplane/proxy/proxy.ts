@@ -24,10 +24,13 @@
  * byte was written; TargetClosedError before the response for idempotent bodiless requests),
  * 502/504 mapping, streaming with backpressure both ways, draining aborts.
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
+import { channel } from 'node:diagnostics_channel'
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Readable } from 'node:stream'
 import type { CompiledAction, CompiledListener, PortBinding } from '../../config/snapshot.ts'
 import type { RequestFacts } from '../router/request.ts'
-import { stripPort } from '../router/request.ts'
+import { asciiEqualsLower, stripPort } from '../router/request.ts'
 import { fixedResponse } from '../actions/fixed-response.ts'
 import { redirectLocation, redirectStatus } from '../actions/redirect.ts'
 import type { Outcome } from '../balancer/balancer.ts'
@@ -47,7 +50,7 @@ import {
 import { clientAddress, forwardedHeaders, responseHeaders, type ForwardContext } from './headers.ts'
 import { classifyRequest, desyncVerdict, transferEncodingProblem } from './desync.ts'
 import { isGrpcResponse, protocolMismatch, sendGrpcError } from './grpc.ts'
-import { http2Stream } from './h2.ts'
+import { AlbHttp2Request, AlbHttp2Response, http2Stream } from './h2.ts'
 import { appendTlsHeaders } from './tls-headers.ts'
 import { forwardHttp2 } from './h2-forward.ts'
 
@@ -61,6 +64,41 @@ export interface ProxyRuntime {
   readonly random: () => number
   /** AES-256-GCM key sealing AWSALB / AWSALBAPP / AWSALBTG values (upstream/sticky.ts). */
   readonly stickyKey: Buffer
+}
+
+/**
+ * ClientRequest / ClientResponse: what the request loop reads of a client's request and
+ * writes of its response. HTTP/1.1 listeners pass listener/h1-connection.ts's Http1Request /
+ * Http1Response, HTTPS listeners with HTTP/2 node:http2's compatibility objects (proxy/h2.ts);
+ * node:http's IncomingMessage / ServerResponse fit too.
+ */
+export interface ClientRequest extends Readable {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly rawHeaders: string[]
+  /** Lower-cased names (may be built on first use: the hot path reads rawHeaders). */
+  readonly headers: IncomingHttpHeaders
+  readonly httpVersionMajor: number
+  readonly httpVersionMinor: number
+  readonly socket: Socket
+}
+
+export interface ClientResponse {
+  statusCode: number
+  statusMessage: string
+  readonly headersSent: boolean
+  readonly destroyed: boolean
+  readonly writableFinished: boolean
+  setHeader(name: string, value: string | number | readonly string[]): unknown
+  /** `headers`: flat [name, value, …]. */
+  writeHead(status: number, reason: string, headers: string[]): unknown
+  /** False: wait for 'drain' before writing more. */
+  write(chunk: Buffer): boolean
+  end(): unknown
+  end(body: Buffer | string): unknown
+  destroy(): unknown
+  /** 'close' before the response is complete: the client is gone. */
+  once(event: 'close' | 'drain', listener: () => void): unknown
 }
 
 /** Request line (URL) above this → 414; a single header above this → 400 (spec §7.6). */
@@ -118,7 +156,7 @@ export function selectListener(binding: PortBinding, host: string | undefined): 
 }
 
 /** sendAlbError answers with the ALB's own page (spec §7.5); 460 has no response (client gone). */
-export function sendAlbError(res: ServerResponse, err: unknown, listener: CompiledListener | undefined, close = false): void {
+export function sendAlbError(res: ClientResponse, err: unknown, listener: CompiledListener | undefined, close = false): void {
   const status = statusFor(err)
   if (status === 460 || res.destroyed) return
   if (res.headersSent) {
@@ -141,14 +179,25 @@ function headersTooLarge(raw: readonly string[]): boolean {
   return false
 }
 
-function hasBody(req: IncomingMessage): boolean {
+/**
+ * requestFraming: whether the request has a body, and whether its length is known
+ * (Content-Length, forwarded as is) rather than chunked (sent chunked to the target).
+ * Read from rawHeaders: the listener's parser has already refused ambiguous framing.
+ */
+function requestFraming(req: ClientRequest): { body: boolean; length: boolean } {
   // HTTP/2: a body follows unless the HEADERS frame ended the stream (gRPC sends no Content-Length).
   const h2 = http2Stream(req)
-  if (h2 !== undefined) return !h2.endAfterHeaders
-  const te = req.headers['transfer-encoding']
-  if (te !== undefined) return true
-  const cl = req.headers['content-length']
-  return cl !== undefined && cl !== '0'
+  const raw = req.rawHeaders
+  let length: string | undefined
+  let chunked = false
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!
+    if (name.length === 14 && asciiEqualsLower(name, 'content-length')) length = raw[i + 1]!
+    else if (name.length === 17 && asciiEqualsLower(name, 'transfer-encoding')) chunked = true
+  }
+  if (h2 !== undefined) return { body: !h2.endAfterHeaders, length: length !== undefined }
+  if (chunked) return { body: true, length: false }
+  return { body: length !== undefined && length !== '0', length: length !== undefined }
 }
 
 export interface ConnectionInfo {
@@ -157,13 +206,21 @@ export interface ConnectionInfo {
 }
 
 /**
+ * Published for every request a listener hands to the proxy (HTTP/1.x and HTTP/2), for
+ * counters such as the `--workers` per-worker request count (cluster/worker.ts); free when
+ * nobody subscribes.
+ */
+export const requestStartChannel = channel('openalb.dataplane.request.start')
+
+/**
  * handleRequest serves one request on `binding`'s port. Never throws: every failure becomes
  * the ALB's status for it.
  */
 export function handleRequest(
-  req: IncomingMessage, res: ServerResponse, binding: PortBinding, runtime: ProxyRuntime, conn: ConnectionInfo,
+  req: ClientRequest, res: ClientResponse, binding: PortBinding, runtime: ProxyRuntime, conn: ConnectionInfo,
 ): void {
   let listener: CompiledListener | undefined
+  if (requestStartChannel.hasSubscribers) requestStartChannel.publish(req)
   try {
     const raw = req.rawHeaders
     const host = firstHost(raw)
@@ -203,13 +260,13 @@ export function handleRequest(
   }
 }
 
-function writeListenerHeaders(res: ServerResponse, listener: CompiledListener, close: boolean): void {
+function writeListenerHeaders(res: ClientResponse, listener: CompiledListener, close: boolean): void {
   if (listener.serverHeader) res.setHeader('Server', 'awselb/2.0')
   for (const [name, value] of listener.responseHeaders) res.setHeader(name, value)
   if (close) res.setHeader('Connection', 'close')
 }
 
-function sendFixedResponse(res: ServerResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'fixed-response' }>, close: boolean): void {
+function sendFixedResponse(res: ClientResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'fixed-response' }>, close: boolean): void {
   const fixed = fixedResponse(action.fixedResponseConfig)
   res.statusCode = fixed.status
   writeListenerHeaders(res, listener, close)
@@ -218,7 +275,7 @@ function sendFixedResponse(res: ServerResponse, listener: CompiledListener, acti
 }
 
 function sendRedirect(
-  req: IncomingMessage, res: ServerResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'redirect' }>,
+  req: ClientRequest, res: ClientResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'redirect' }>,
   target: RequestTarget, close: boolean,
 ): void {
   const host = target.absoluteHost ?? firstHost(req.rawHeaders) ?? listener.loadBalancer.dnsName
@@ -255,7 +312,7 @@ export function chooseTargetGroup(
 }
 
 function forward(
-  req: IncomingMessage, res: ServerResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'forward' }>,
+  req: ClientRequest, res: ClientResponse, listener: CompiledListener, action: Extract<CompiledAction, { type: 'forward' }>,
   target: RequestTarget, runtime: ProxyRuntime, close: boolean,
 ): void {
   const now = runtime.clock()
@@ -277,9 +334,11 @@ function forward(
   } satisfies ForwardContext).headers
   appendTlsHeaders(headers, listener.tls, socket)
   if (group.compiled.protocolVersion !== 'HTTP1') {
-    // HTTP2 / GRPC target groups: HTTP/2 to the target (spec §7.9).
+    // HTTP2 / GRPC target groups: HTTP/2 to the target (spec §7.9); protocolMismatch let
+    // only HTTP/2 clients through.
+    if (!(req instanceof AlbHttp2Request && res instanceof AlbHttp2Response)) throw new BadRequestError(464, 'ProtocolVersionMismatch')
     forwardHttp2({
-      req, res, listener, group, runtime, path: target.originForm, headers, hasBody: hasBody(req), fail: (err) => sendAlbError(res, err, listener),
+      req, res, listener, group, runtime, path: target.originForm, headers, hasBody: requestFraming(req).body, fail: (err) => sendAlbError(res, err, listener),
     })
     return
   }
@@ -298,8 +357,8 @@ function forward(
  * ```
  */
 class Exchange implements ExchangeHandler, InFlight {
-  readonly #req: IncomingMessage
-  readonly #res: ServerResponse
+  readonly #req: ClientRequest
+  readonly #res: ClientResponse
   readonly #listener: CompiledListener
   readonly #group: TargetGroupRuntime
   readonly #runtime: ProxyRuntime
@@ -320,7 +379,7 @@ class Exchange implements ExchangeHandler, InFlight {
   #waitingForDrain = false
 
   constructor(
-    req: IncomingMessage, res: ServerResponse, listener: CompiledListener, group: TargetGroupRuntime, runtime: ProxyRuntime,
+    req: ClientRequest, res: ClientResponse, listener: CompiledListener, group: TargetGroupRuntime, runtime: ProxyRuntime,
     path: string, headers: string[], close: boolean, cookies: string[],
   ) {
     this.#cookies = cookies
@@ -330,12 +389,12 @@ class Exchange implements ExchangeHandler, InFlight {
     this.#group = group
     this.#runtime = runtime
     this.#close = close
-    const body = hasBody(req)
+    const framing = requestFraming(req)
     this.#request = {
-      method: req.method ?? 'GET', path, headers, body: body ? req : null,
-      // Node's parser has framed the body already: with Content-Length it is exactly that many
+      method: req.method ?? 'GET', path, headers, body: framing.body ? req : null,
+      // The listener has framed the body already: with Content-Length it is exactly that many
       // bytes (forwarded with the header); otherwise (chunked) it is sent chunked.
-      bodyLength: body && req.headers['content-length'] !== undefined,
+      bodyLength: framing.body && framing.length,
     }
     res.once('close', () => {
       if (res.writableFinished) return

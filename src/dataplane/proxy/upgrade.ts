@@ -10,7 +10,7 @@
 import { connect, type Socket } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { targetTlsOptions } from '../upstream/tls-pool.ts'
-import { STATUS_CODES, type IncomingMessage } from 'node:http'
+import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { CompiledListener, PortBinding } from '../../config/snapshot.ts'
 import { fixedResponse } from '../actions/fixed-response.ts'
@@ -22,7 +22,7 @@ import {
   AlbError, BadRequestError, ConnectError, InternalError, NoTargetError, TargetTimeoutError, errorResponseBytes, statusFor,
 } from './errors.ts'
 import { clientAddress, forwardedHeaders } from './headers.ts'
-import { chooseTargetGroup, firstHost, parseRequestTarget, selectListener, type ProxyRuntime } from './proxy.ts'
+import { chooseTargetGroup, firstHost, parseRequestTarget, selectListener, type ClientRequest, type ProxyRuntime } from './proxy.ts'
 import { TARGET_CONNECT_TIMEOUT_MS } from '../upstream/pool.ts'
 
 export type UpgradeRuntime = ProxyRuntime
@@ -48,7 +48,7 @@ function writeError(socket: Duplex, err: unknown): void {
   socket.end(errorResponseBytes(status))
 }
 
-export function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, binding: PortBinding, runtime: UpgradeRuntime): void {
+export function handleUpgrade(req: ClientRequest, socket: Duplex, head: Buffer, binding: PortBinding, runtime: UpgradeRuntime): void {
   socket.on('error', () => {})
   try {
     const raw = req.rawHeaders

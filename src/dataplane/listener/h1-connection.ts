@@ -1,0 +1,637 @@
+/**
+ * @module dataplane/listener/h1-connection
+ * One client connection of an HTTP/1.1 listener, served without node:http (issue 5 §2).
+ *
+ * Why: after the target side went purpose-built (upstream/pool.ts), the profile of the plain
+ * benchmark put most of the remaining user time in node:http's server side — IncomingMessage
+ * and ServerResponse set-up, header validation and the `headers` object, the generic
+ * OutgoingMessage write path, per-request timers and the connections list — and ~8.9 KB per
+ * idle keep-alive connection (its parser and server bookkeeping). Here a connection is a
+ * small state machine over the socket: the head is found with one `indexOf` and parsed by
+ * listener/h1-request.ts, the response head is one string, and a response with its body
+ * leaves in one `writev` (the socket is corked from the head to `end()`).
+ *
+ * The objects handed to the proxy, Http1Request and Http1Response, offer the part of
+ * node:http's IncomingMessage / ServerResponse the proxy uses (proxy.ts `ClientRequest` /
+ * `ClientResponse`), so proxy.ts serves HTTP/1.1 and HTTP/2 (node:http2's compatibility
+ * objects) with one request loop.
+ *
+ * Behaviour kept from node:http, which the data-plane tests pin down: keep-alive per RFC 9112
+ * §9.3 (HTTP/1.0 only with `Connection: keep-alive`); pipelined requests answered in order
+ * (spec §7.6: accepted on the front end), the next one parsed only when the previous response
+ * ended; `100 Continue` sent when the client asks for it; a request body streamed with
+ * backpressure (the socket stops being read while the target cannot take more); a body the
+ * answer did not need read and dropped so the connection stays usable; `Date` added when the
+ * response has none; chunked responses to HTTP/1.1 clients when the length is unknown, a
+ * close-delimited body for HTTP/1.0; half-closed clients still get their answer.
+ */
+import { EventEmitter } from 'node:events'
+import type { IncomingHttpHeaders } from 'node:http'
+import { STATUS_CODES } from 'node:http'
+import { Readable, type Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
+import { asciiEqualsLower } from '../router/request.ts'
+import { BadRequestError, errorResponseBytes } from '../proxy/errors.ts'
+import { ChunkedDecoder } from '../proxy/h1-chunked.ts'
+import { parseRequestHead, type RequestHead } from './h1-request.ts'
+
+/** All request headers together above this → 400 (spec §7.6: 64K). */
+export const MAX_REQUEST_HEAD_BYTES = 64 * 1024
+/** Pipelined bytes buffered while a response is pending before the socket stops being read. */
+const MAX_PIPELINED_BYTES = MAX_REQUEST_HEAD_BYTES
+
+const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1')
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n'
+
+/** What a connection needs from its listener. */
+export interface Http1Host {
+  /** The port's current idle timeout (it may change while the connection lives). */
+  readonly idleTimeoutMs: number
+  /** The listener is closing: finish the request in flight, then close. */
+  readonly closing: boolean
+  onRequest(req: Http1Request, res: Http1Response, conn: Http1Connection): void
+  /** The request asks to leave HTTP (WebSocket, CONNECT): the socket is the host's from now on. */
+  onUpgrade(req: Http1Request, socket: Duplex, head: Buffer): void
+  onClose(conn: Http1Connection): void
+}
+
+// ---------------------------------------------------------------- Date
+
+let dateSecond = -1
+let dateText = ''
+
+/** The `Date` header value, formatted once per second (as node:http does). */
+function httpDate(): string {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  if (second !== dateSecond) {
+    dateSecond = second
+    dateText = new Date(now).toUTCString()
+  }
+  return dateText
+}
+
+// ---------------------------------------------------------------- request
+
+/** A request head and, when it has one, its body as a stream (IncomingMessage's shape). */
+export class Http1Request extends Readable {
+  readonly method: string
+  readonly url: string
+  readonly rawHeaders: string[]
+  readonly httpVersionMajor: number
+  readonly httpVersionMinor: number
+  readonly socket: Socket
+  /** The client lets the connection carry another request after this one. */
+  readonly keepAlive: boolean
+  readonly #conn: Http1Connection
+  #headers: IncomingHttpHeaders | undefined
+
+  constructor(head: RequestHead, conn: Http1Connection) {
+    super()
+    this.method = head.method
+    this.url = head.url
+    this.rawHeaders = head.rawHeaders
+    this.httpVersionMajor = head.versionMajor
+    this.httpVersionMinor = head.versionMinor
+    this.keepAlive = head.keepAlive
+    this.socket = conn.socket as Socket
+    this.#conn = conn
+  }
+
+  get httpVersion(): string {
+    return `${this.httpVersionMajor}.${this.httpVersionMinor}`
+  }
+
+  /**
+   * Lower-cased names; repeated headers joined with ", " (Set-Cookie kept as a list, the first
+   * wins for the fields node:http keeps single). Built on first use: the hot path reads
+   * `rawHeaders` only.
+   */
+  get headers(): IncomingHttpHeaders {
+    if (this.#headers !== undefined) return this.#headers
+    const out: Record<string, string | string[]> = {}
+    const raw = this.rawHeaders
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase()
+      const value = raw[i + 1]!
+      const seen = out[name]
+      if (name === 'set-cookie') (out[name] = Array.isArray(seen) ? seen : []).push(value)
+      else if (seen === undefined) out[name] = value
+      else if (!SINGLE_HEADERS.has(name)) out[name] = `${seen as string}, ${value}`
+    }
+    this.#headers = out
+    return out
+  }
+
+  override _read(): void {
+    this.#conn.bodyWanted()
+  }
+}
+
+/** Headers node:http keeps the first of (its `matchKnownFields` drop list). */
+const SINGLE_HEADERS = new Set([
+  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
+  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
+  'server', 'user-agent',
+])
+
+// ---------------------------------------------------------------- response
+
+/**
+ * The response to one request (ServerResponse's shape, the part the proxy uses). Emits
+ * 'drain' when the socket drains and 'close' when the connection closed before the response
+ * was complete (a finished response emits nothing: nobody listens then).
+ */
+export class Http1Response extends EventEmitter {
+  statusCode = 200
+  statusMessage = ''
+  headersSent = false
+  writableFinished = false
+  readonly #conn: Http1Connection
+  readonly #req: Http1Request
+  /** Headers set with setHeader before the head is written (ALB pages, fixed responses, redirects). */
+  #headers: Array<[string, string]> | undefined
+  #bodyAllowed = true
+  #chunked = false
+  #close = false
+  #corked = false
+  #destroyed = false
+
+  constructor(conn: Http1Connection, req: Http1Request) {
+    super()
+    this.#conn = conn
+    this.#req = req
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed || this.#conn.socket.destroyed
+  }
+
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    if (this.headersSent) throw new Error('headers already sent')
+    const headers = (this.#headers ??= [])
+    for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === name.toLowerCase()) headers.splice(i, 1)
+    for (const v of Array.isArray(value) ? value : [String(value)]) {
+      // Values the ALB composes can carry client bytes (a redirect's Location): never a line break.
+      if (/[\r\n\0]/.test(v) || /[\r\n\0:]/.test(name)) throw new BadRequestError(400, 'BadHeader')
+      headers.push([name, v])
+    }
+    return this
+  }
+
+  /**
+   * Writes the head (held back until the first body bytes or `end()`, so they leave
+   * together). `headers`: flat [name, value, …]; the proxy passes the target's, which
+   * proxy/h1-response.ts has already refused when they held control characters.
+   */
+  writeHead(status: number, reason?: string, headers?: readonly string[]): this {
+    if (this.headersSent) throw new Error('headers already sent')
+    this.statusCode = status
+    if (this.#destroyed) {
+      this.headersSent = true
+      return this
+    }
+    if (reason !== undefined && reason !== '') this.statusMessage = reason
+    const req = this.#req
+    let head = `HTTP/1.1 ${status} ${this.statusMessage !== '' ? this.statusMessage : (STATUS_CODES[status] ?? 'Unknown')}\r\n`
+    let date = false
+    let length = false
+    let connection = false
+    const note = (name: string, value: string): void => {
+      switch (name.length) {
+        case 4: if (asciiEqualsLower(name, 'date')) date = true; break
+        case 10:
+          if (asciiEqualsLower(name, 'connection')) {
+            connection = true
+            if (/\bclose\b/i.test(value)) this.#close = true
+          }
+          break
+        case 14: if (asciiEqualsLower(name, 'content-length')) length = true; break
+      }
+    }
+    if (this.#headers !== undefined) {
+      for (const [name, value] of this.#headers) {
+        note(name, value)
+        head += `${name}: ${value}\r\n`
+      }
+    }
+    if (headers !== undefined) {
+      for (let i = 0; i + 1 < headers.length; i += 2) {
+        note(headers[i]!, headers[i + 1]!)
+        head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
+      }
+    }
+    if (!date) head += `Date: ${httpDate()}\r\n`
+    // No body for HEAD, 1xx, 204 and 304 (RFC 9110 §6.4.1); their framing headers are kept as sent.
+    this.#bodyAllowed = req.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304
+    if (!length && status >= 200 && status !== 204 && status !== 304) {
+      if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+        head += 'Transfer-Encoding: chunked\r\n'
+        this.#chunked = this.#bodyAllowed
+      } else {
+        this.#close = true // HTTP/1.0: the body ends with the connection
+      }
+    }
+    if (!req.keepAlive || this.#conn.host.closing) this.#close = true
+    if (!connection) head += this.#close ? 'Connection: close\r\n' : 'Connection: keep-alive\r\n'
+    this.headersSent = true
+    this.#cork()
+    this.#conn.socket.write(`${head}\r\n`, 'latin1')
+    return this
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (!this.headersSent) this.writeHead(this.statusCode)
+    const socket = this.#conn.socket
+    if (!this.#bodyAllowed || chunk.length === 0 || this.destroyed) return true
+    this.#cork()
+    if (!this.#chunked) return socket.write(chunk)
+    socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n`, 'latin1')
+    socket.write(chunk)
+    return socket.write('\r\n', 'latin1')
+  }
+
+  end(body?: Buffer | string): this {
+    if (this.writableFinished) return this
+    if (this.#destroyed) {
+      this.writableFinished = true
+      return this
+    }
+    if (!this.headersSent) {
+      if (body !== undefined && !this.#hasHeader('content-length')) this.setHeader('Content-Length', Buffer.byteLength(body))
+      this.writeHead(this.statusCode)
+    }
+    if (body !== undefined) this.write(body)
+    if (this.#chunked && !this.#conn.socket.destroyed) this.#conn.socket.write('0\r\n\r\n', 'latin1')
+    this.#uncork()
+    this.writableFinished = true
+    this.#conn.responseDone(this.#close)
+    return this
+  }
+
+  /** The connection answered for itself (listener/h1-connection.ts): the client is gone for this response. */
+  abandon(): void {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    this.emit('close')
+  }
+
+  /** Cuts the connection (a response that cannot be completed must not look complete). */
+  destroy(): this {
+    this.#destroyed = true
+    this.#conn.socket.destroy()
+    return this
+  }
+
+  #hasHeader(name: string): boolean {
+    return this.#headers?.some(([n]) => n.toLowerCase() === name) ?? false
+  }
+
+  /** Held until `end()` or the end of this tick: the head and a short body leave in one writev. */
+  #cork(): void {
+    if (this.#corked) return
+    this.#corked = true
+    this.#conn.socket.cork()
+    process.nextTick(uncorkLater, this)
+  }
+
+  #uncork(): void {
+    if (!this.#corked) return
+    this.#corked = false
+    this.#conn.socket.uncork()
+  }
+
+  /** @internal the tick ended with the response still streaming */
+  flushCorked(): void {
+    this.#uncork()
+  }
+}
+
+function uncorkLater(res: Http1Response): void {
+  res.flushCorked()
+}
+
+// ---------------------------------------------------------------- connection
+
+const Body = { none: 0, length: 1, chunked: 2 } as const
+type BodyFraming = (typeof Body)[keyof typeof Body]
+
+/** One client connection: reads requests, hands them to the host, keeps the order of answers. */
+export class Http1Connection {
+  readonly socket: Duplex
+  readonly host: Http1Host
+  /** When the connection was accepted, on the data plane's clock (client_keep_alive.seconds counts from it). */
+  readonly openedAt: number
+  /** Bytes read but not parsed yet: a partial head, a partial chunk line, or pipelined requests. */
+  #pending: Buffer | undefined
+  #consuming = false
+  #closed = false
+  /** Requests answered (an idle timeout after one is a quiet close, before one a 408). */
+  #served = 0
+  /** Since when the connection waits for a request head (epoch ms); -1 while a request is in flight. */
+  #waitingSince: number
+  // The request in flight.
+  #req: Http1Request | undefined
+  #res: Http1Response | undefined
+  #responding = false
+  #framing: BodyFraming = Body.none
+  #bodyRemaining = 0
+  /** Where body bytes go: the request stream, or nowhere once the response no longer needs them. */
+  #bodySink: Http1Request | undefined
+  readonly #chunked: ChunkedDecoder
+  #lastData: number
+  #pausedForBody = false
+  #pausedForPipeline = false
+  #peerEnded = false
+
+  constructor(socket: Duplex, host: Http1Host, now: number) {
+    this.socket = socket
+    this.host = host
+    this.openedAt = now
+    this.#waitingSince = Date.now()
+    this.#lastData = this.#waitingSince
+    this.#chunked = new ChunkedDecoder((piece) => this.#deliver(piece), (reason) => new BadRequestError(400, reason))
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    socket.on('end', () => this.#onPeerEnd())
+    socket.on('drain', () => this.#res?.emit('drain'))
+    socket.on('error', () => {}) // a reset client: 'close' follows
+    socket.on('close', () => this.#onClose())
+  }
+
+  /** No request in flight and nothing of the next one received. */
+  get idle(): boolean {
+    return !this.#responding && this.#framing === Body.none && this.#pending === undefined && !this.#closed
+  }
+
+  /** Closes the connection now when it is idle (graceful listener close). */
+  closeIfIdle(): void {
+    if (this.idle) this.socket.destroy()
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  /**
+   * The idle timeout (spec §7.6): a connection that has not sent a complete request head
+   * within it gets 408 ("the client did not send data before the idle timeout", spec §7.4),
+   * an idle keep-alive connection is closed quietly, and one whose answer was sent while its
+   * request body never finished is cut. The time counts from when the connection started
+   * waiting, not from the last byte, so a head trickled byte by byte (slowloris) still ends.
+   */
+  checkIdle(now: number): void {
+    if (this.#closed) return
+    const idleMs = this.host.idleTimeoutMs
+    if (this.#responding) return // the target side times the exchange (upstream/pool.ts)
+    if (this.#framing !== Body.none) {
+      if (now - this.#lastData >= idleMs) this.socket.destroy()
+      return
+    }
+    if (now - this.#waitingSince < idleMs) return
+    if (this.#pending === undefined && this.#served > 0) this.socket.destroy()
+    else this.#refuse(408)
+  }
+
+  // ------------------------------------------------------------ reading
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return
+    if (this.#framing !== Body.none) this.#lastData = Date.now()
+    const pending = this.#pending
+    this.#pending = undefined
+    this.#consume(pending === undefined ? chunk : Buffer.concat([pending, chunk]))
+  }
+
+  /** Parses and dispatches what `buf` holds; keeps what cannot be used yet in #pending. */
+  #consume(buf: Buffer): void {
+    this.#consuming = true
+    try {
+      let offset = 0
+      while (offset < buf.length && !this.#closed) {
+        if (this.#readingBody()) {
+          offset = this.#readBody(buf, offset)
+          if (this.#readingBody()) break // more body to come (a partial chunk line stays pending)
+          continue
+        }
+        if (this.#responding) {
+          // Pipelined: parsed once the response in flight has ended.
+          if (buf.length - offset > MAX_PIPELINED_BYTES) this.#pause('pipeline')
+          break
+        }
+        offset = this.#readHead(buf, offset)
+        if (offset === -1) return
+      }
+      if (offset < buf.length && !this.#closed) this.#pending = offset === 0 ? buf : buf.subarray(offset)
+    } finally {
+      this.#consuming = false
+    }
+  }
+
+  /** Reads a request head at `offset`; returns where the body starts, or -1 when consumed otherwise. */
+  #readHead(buf: Buffer, offset: number): number {
+    // Empty lines before a request (a body's stray CRLF, RFC 9112 §2.2) are skipped.
+    while (offset + 1 < buf.length && buf[offset] === 13 && buf[offset + 1] === 10) offset += 2
+    if (offset >= buf.length) return offset
+    const end = buf.indexOf(CRLF_CRLF, offset)
+    if (end === -1) {
+      if (buf.length - offset > MAX_REQUEST_HEAD_BYTES) this.#refuse(400)
+      else this.#pending = offset === 0 ? buf : buf.subarray(offset)
+      return -1
+    }
+    if (end - offset > MAX_REQUEST_HEAD_BYTES) {
+      this.#refuse(400)
+      return -1
+    }
+    let head: RequestHead
+    try {
+      head = parseRequestHead(buf.toString('latin1', offset, end))
+    } catch (err) {
+      this.#refuse(err instanceof BadRequestError ? err.status : 400)
+      return -1
+    }
+    offset = end + 4
+    const req = new Http1Request(head, this)
+    if (head.upgrade) {
+      // The socket leaves HTTP: the host owns it (and what followed the head) from here. It
+      // stays paused until the host pipes it (upgrade.ts does once the target is connected).
+      this.#detach()
+      this.socket.pause()
+      this.host.onUpgrade(req, this.socket, buf.subarray(offset))
+      return -1
+    }
+    this.#dispatch(req, head)
+    return offset
+  }
+
+  #dispatch(req: Http1Request, head: RequestHead): void {
+    const res = new Http1Response(this, req)
+    this.#req = req
+    this.#res = res
+    this.#responding = true
+    this.#waitingSince = -1
+    if (head.chunked) {
+      this.#framing = Body.chunked
+      this.#chunked.reset()
+    } else if (head.contentLength > 0) {
+      this.#framing = Body.length
+      this.#bodyRemaining = head.contentLength
+    } else {
+      this.#framing = Body.none
+    }
+    if (this.#framing === Body.none) {
+      req.push(null)
+    } else {
+      this.#bodySink = req
+      this.#lastData = Date.now()
+      // The client waits for this before sending the body (RFC 9110 §10.1.1).
+      if (head.expectContinue && head.versionMinor >= 1) this.socket.write(CONTINUE, 'latin1')
+    }
+    this.host.onRequest(req, res, this)
+  }
+
+  #readingBody(): boolean {
+    return this.#framing !== Body.none
+  }
+
+  /** Consumes body bytes at `offset` (into the request stream or dropped); returns the new offset. */
+  #readBody(buf: Buffer, offset: number): number {
+    if (this.#framing === Body.length) {
+      const n = Math.min(this.#bodyRemaining, buf.length - offset)
+      this.#bodyRemaining -= n
+      const piece = offset === 0 && n === buf.length ? buf : buf.subarray(offset, offset + n)
+      offset += n
+      if (this.#bodyRemaining === 0) this.#framing = Body.none
+      this.#deliver(piece)
+    } else {
+      try {
+        offset = this.#chunked.decode(buf, offset)
+      } catch {
+        // A malformed body: the exchange cannot go on (the target has part of it already).
+        this.socket.destroy()
+        return buf.length
+      }
+      if (this.#chunked.done) this.#framing = Body.none
+    }
+    if (this.#framing === Body.none) this.#bodyComplete()
+    return offset
+  }
+
+  #deliver(piece: Buffer): void {
+    const sink = this.#bodySink
+    if (sink === undefined || piece.length === 0) return
+    if (!sink.push(piece)) this.#pause('body')
+  }
+
+  #bodyComplete(): void {
+    const sink = this.#bodySink
+    this.#bodySink = undefined
+    if (sink !== undefined) sink.push(null)
+    if (this.#pausedForBody) this.#resume('body')
+    if (!this.#responding) this.#next()
+  }
+
+  /** The request stream wants more (Readable._read). */
+  bodyWanted(): void {
+    if (this.#pausedForBody) this.#resume('body')
+  }
+
+  #pause(reason: 'body' | 'pipeline'): void {
+    if (reason === 'body') this.#pausedForBody = true
+    else this.#pausedForPipeline = true
+    this.socket.pause()
+  }
+
+  #resume(reason: 'body' | 'pipeline'): void {
+    if (reason === 'body') this.#pausedForBody = false
+    else this.#pausedForPipeline = false
+    if (!this.#pausedForBody && !this.#pausedForPipeline && !this.#closed) this.socket.resume()
+  }
+
+  // ------------------------------------------------------------ answering
+
+  /** The response ended (`close`: it said `Connection: close`). */
+  responseDone(close: boolean): void {
+    this.#responding = false
+    this.#served++
+    this.#res = undefined
+    this.#req = undefined
+    if (close || this.#peerEnded || this.host.closing) {
+      this.#closed = true
+      this.#detach()
+      this.socket.end()
+      return
+    }
+    if (this.#framing !== Body.none) {
+      // Answered before the body was read (a fixed response, an early error): drop the rest
+      // of it so the connection can carry the next request, as node:http did.
+      const sink = this.#bodySink
+      this.#bodySink = undefined
+      if (sink !== undefined) sink.push(null)
+      if (this.#pausedForBody) this.#resume('body')
+      return
+    }
+    this.#next()
+  }
+
+  /** Ready for the next request: parse what is already buffered (pipelining). */
+  #next(): void {
+    this.#waitingSince = Date.now()
+    if (this.#pausedForPipeline) this.#resume('pipeline')
+    if (this.#consuming) return // the read loop in progress goes on with the buffered bytes
+    const pending = this.#pending
+    if (pending === undefined) return
+    this.#pending = undefined
+    this.#consume(pending)
+  }
+
+  /** Answers with the ALB's page for `status` and closes (a request that cannot be served). */
+  #refuse(status: number): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#pending = undefined
+    this.#detach()
+    if (this.socket.writable) this.socket.end(errorResponseBytes(status))
+    else this.socket.destroy()
+  }
+
+  #onPeerEnd(): void {
+    this.#peerEnded = true
+    if (this.#closed) return
+    if (this.#readingBody() && this.#bodySink !== undefined) {
+      // The client stopped mid-body: the request can never be complete. Before any answer
+      // it is a malformed request (400, as node:http's parser judged it); the exchange with
+      // the target is abandoned.
+      const res = this.#res
+      if (res !== undefined && !res.headersSent) {
+        res.abandon()
+        this.#refuse(400)
+      } else {
+        this.socket.destroy()
+      }
+      return
+    }
+    // A half-closed client still gets the answer to a request in flight.
+    if (!this.#responding) {
+      this.#closed = true
+      this.socket.end()
+    }
+  }
+
+  #onClose(): void {
+    this.#closed = true
+    const res = this.#res
+    const req = this.#req
+    this.#res = undefined
+    this.#req = undefined
+    if (res !== undefined && !res.writableFinished) res.abandon()
+    if (req !== undefined && !req.readableEnded) req.destroy()
+    this.host.onClose(this)
+  }
+
+  /** Stops reading requests: the socket's 'data' belongs to nobody (upgrade) or is ignored (closing). */
+  #detach(): void {
+    this.socket.removeAllListeners('data')
+    this.socket.removeAllListeners('end')
+    this.socket.removeAllListeners('drain')
+  }
+}
