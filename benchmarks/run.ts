@@ -14,7 +14,7 @@
  *   https   TLS termination, keep-alive            h2      HTTP/2 clients (h2load)
  *   ws      WebSocket echo                         health  1,000 targets checked every 5 s, no traffic
  *   config  API call → traffic, 100 changes        idle    10,000 idle keep-alive client connections (RSS)
- * Knobs: BENCH_DURATION (8s), BENCH_ROUNDS (2), BENCH_CONNECTIONS (50), BENCH_H2_CLIENTS (10),
+ * Knobs: BENCH_DURATION (8s), BENCH_ROUNDS (2), BENCH_WARMUP (2s, unrecorded load before the rounds), BENCH_CONNECTIONS (50), BENCH_H2_CLIENTS (10),
  * BENCH_H2_STREAMS (10), BENCH_WS_CONNECTIONS (50), BENCH_HEALTH_SECONDS (20),
  * BENCH_HEALTH_TARGETS (1000), BENCH_CONFIG_CHANGES (100), BENCH_IDLE_CONNECTIONS (10000),
  * BENCH_WORKERS (OpenALB --workers).
@@ -27,7 +27,7 @@ import { runConfigChange, CONFIG_CHANGES } from './scenarios/config-change.ts'
 import { runHealth, HEALTH_SECONDS, HEALTH_TARGETS } from './scenarios/health.ts'
 import { runIdle, IDLE_CONNECTIONS } from './scenarios/idle.ts'
 import { goals, specs, summarise, table, type Row } from './scenarios/report.ts'
-import { CONNECTIONS, DURATION_SECONDS, H2_CLIENTS, H2_STREAMS, ROOT, ROUNDS, has, log, openFileLimit, run, type Sample } from './scenarios/support.ts'
+import { CONNECTIONS, DURATION_SECONDS, H2_CLIENTS, H2_STREAMS, ROOT, ROUNDS, WARMUP_SECONDS, has, log, openFileLimit, run, type Sample } from './scenarios/support.ts'
 import { httpProxyVersion } from './scenarios/systems.ts'
 import { runHttp1, runTls } from './scenarios/throughput.ts'
 import { runWebSocket, WS_CONNECTIONS } from './scenarios/websocket.ts'
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
 async function report(scenarios: Set<string>, samples: Sample[], failures: string[], seconds: number): Promise<void> {
   const rows = summarise(samples)
   const spec = specs({
-    connections: CONNECTIONS, duration: DURATION_SECONDS, rounds: ROUNDS,
+    connections: CONNECTIONS, duration: DURATION_SECONDS, warmup: WARMUP_SECONDS, rounds: ROUNDS,
     h2: `-t1 -c${H2_CLIENTS} -m${H2_STREAMS} (${H2_CLIENTS * H2_STREAMS} streams in flight)`,
     ws: `${WS_CONNECTIONS} WebSocket connections from a raw-socket load generator (benchmarks/ws-load.ts, one process)`,
     health: `${HEALTH_TARGETS} \`ip\` targets (127.0.0.1, one port each, served by one target process), interval 5 s, healthy threshold 2; CPU measured over ${HEALTH_SECONDS} s once all are healthy.`,

@@ -10,9 +10,11 @@
  * node flags for OpenALB, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: the profile is written
  * when OpenALB exits on SIGTERM), LOAD_DIRECT=1 (also measure the targets directly),
  * LOAD_BASELINE=<path to another build's dist/src/cli/main.js> (measured in interleaved
- * rounds with this build: on a shared machine only an A/B in the same run means anything).
+ * rounds with this build: on a shared machine only an A/B in the same run means anything),
+ * LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
+ * LOAD_BASELINE set to this build, an A/B of node flags.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ACMClient } from '@aws-sdk/client-acm'
@@ -24,12 +26,16 @@ import { createListener, createTargetGroup, startTargets, waitHealthy, type Open
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5)
 const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 2)
 const WARMUP = Number(process.env.LOAD_WARMUP_SECONDS ?? 2)
-const NODE_ARGS = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
+const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
+const NODE_ARGS = words(process.env.LOAD_NODE_ARGS)
+const BASELINE_NODE_ARGS = process.env.LOAD_BASELINE_NODE_ARGS === undefined ? NODE_ARGS : words(process.env.LOAD_BASELINE_NODE_ARGS)
 
-async function startAlb(main: string): Promise<OpenAlb> {
+async function startAlb(main: string, nodeArgs: string[]): Promise<OpenAlb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openalb-load-'))
-  const args = [...NODE_ARGS, main, 'serve', '--api-port', '0', '--data-dir', dataDir]
+  const args = [...nodeArgs, main, 'serve', '--api-port', '0', '--data-dir', dataDir]
   const { child, match } = await startProcess(process.execPath, args, /listening on (http:\/\/\S+)/, join(dataDir, 'openalb.log'))
+  // What OpenALB prints after start-up (e.g. LOAD_NODE_ARGS=--trace-gc) goes to stdout.log.
+  child.stdout!.pipe(createWriteStream(join(dataDir, 'stdout.log')))
   const config = { endpoint: match[1]!, region: 'us-east-1', credentials: { accessKeyId: 'load', secretAccessKey: 'load' }, maxAttempts: 1 }
   const elbv2 = new ElasticLoadBalancingV2Client(config)
   const ec2 = new EC2Client(config)
@@ -80,10 +86,10 @@ async function configure(alb: OpenAlb, ports: number[]): Promise<string> {
 const targets = await startTargets({ ports: 2 })
 const systems: Array<{ name: string; alb: OpenAlb; url: string }> = []
 try {
-  const builds: Array<[string, string]> = [['openalb', join(ROOT, 'dist/src/cli/main.js')]]
-  if (process.env.LOAD_BASELINE !== undefined) builds.push(['baseline', process.env.LOAD_BASELINE])
-  for (const [name, main] of builds) {
-    const alb = await startAlb(main)
+  const builds: Array<[string, string, string[]]> = [['openalb', join(ROOT, 'dist/src/cli/main.js'), NODE_ARGS]]
+  if (process.env.LOAD_BASELINE !== undefined) builds.push(['baseline', process.env.LOAD_BASELINE, BASELINE_NODE_ARGS])
+  for (const [name, main, nodeArgs] of builds) {
+    const alb = await startAlb(main, nodeArgs)
     systems.push({ name, alb, url: await configure(alb, targets.http) })
   }
   if (WARMUP > 0) for (const s of systems) await load(s.url, s.alb.pid, WARMUP)

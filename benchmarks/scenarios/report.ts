@@ -48,8 +48,8 @@ const PLAIN: Column[] = [
 
 interface Spec { readonly title: string; readonly about: string; readonly columns: Column[] }
 
-export function specs(env: { connections: number; duration: number; rounds: number; h2: string; ws: string; health: string; idle: number; changes: number; fdLimit: string }): Record<string, Spec> {
-  const rounds = `${env.rounds} interleaved rounds of ${env.duration} s (medians)`
+export function specs(env: { connections: number; duration: number; warmup: number; rounds: number; h2: string; ws: string; health: string; idle: number; changes: number; fdLimit: string }): Record<string, Spec> {
+  const rounds = `${env.rounds} interleaved rounds of ${env.duration} s (medians) after an unrecorded ${env.warmup} s warm-up of each system`
   return {
     plain: {
       title: 'HTTP/1.1 keep-alive',

@@ -11,6 +11,11 @@ import { createInterface } from 'node:readline'
 export const ROOT = new URL('../../..', import.meta.url).pathname
 export const DURATION_SECONDS = parseSeconds(process.env.BENCH_DURATION ?? '8s')
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+/**
+ * Load before the measured rounds, unrecorded, for every system alike: OpenALB runs on a JIT,
+ * and its first seconds (compiling the hot path) say nothing about how it serves afterwards.
+ */
+export const WARMUP_SECONDS = parseSeconds(process.env.BENCH_WARMUP ?? '2s')
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim())
 const PAGE_SIZE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim())
@@ -181,8 +186,8 @@ export async function withCpu<T>(pid: number | undefined, work: () => Promise<T>
 }
 
 /** wrk (HTTP/1.1 keep-alive, http or https): req/s, p50/p99, proxy CPU µs per request. */
-export async function wrk(url: string, pid: number | undefined): Promise<Metrics> {
-  const { value: out, cpuSeconds: cpu } = await withCpu(pid, () => run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_SECONDS}s`, '--latency', url]))
+export async function wrk(url: string, pid: number | undefined, seconds = DURATION_SECONDS): Promise<Metrics> {
+  const { value: out, cpuSeconds: cpu } = await withCpu(pid, () => run('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url]))
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0)
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0)
   const p50 = /50%\s+([\d.]+)(us|ms|s)/.exec(out)
@@ -209,10 +214,10 @@ export const H2_STREAMS = Number(process.env.BENCH_H2_STREAMS ?? 5)
  * h2load (HTTP/2 over TLS, ALPN h2): req/s, p50/p99 from its per-request log (h2load itself
  * prints only min/max/mean), proxy CPU µs per request.
  */
-export async function h2load(url: string, pid: number | undefined, dir: string): Promise<Metrics> {
+export async function h2load(url: string, pid: number | undefined, dir: string, duration = DURATION_SECONDS): Promise<Metrics> {
   const logFile = join(dir, `h2load-${Date.now()}.log`)
   const { value: out, cpuSeconds: cpu } = await withCpu(pid, () => run('h2load', [
-    '-t1', `-c${H2_CLIENTS}`, `-m${H2_STREAMS}`, `-D${DURATION_SECONDS}`, `--log-file=${logFile}`, url,
+    '-t1', `-c${H2_CLIENTS}`, `-m${H2_STREAMS}`, `-D${duration}`, `--log-file=${logFile}`, url,
   ]))
   if (!/Application protocol: h2/.test(out)) throw new Error(`h2load did not negotiate h2 with ${url}:\n${out}`)
   const finished = /finished in ([\d.]+)(ms|s), ([\d.]+) req\/s/.exec(out)

@@ -9,17 +9,19 @@ import { rmSync } from 'node:fs'
 import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { selfSigned } from '../../test/support/openssl.ts'
 import {
-  ROUNDS, fmt, freePort, h2load, has, log, wrk, type Metrics, type Sample, type System,
+  ROUNDS, WARMUP_SECONDS, fmt, freePort, h2load, has, log, wrk, type Metrics, type Sample, type System,
 } from './support.ts'
 import {
   createListener, createTargetGroup, httpProxyVersion, importCertificate, startHaproxy, startHttpProxy, startNginx,
   startOpenAlb, startTargets, waitHealthy, writeTlsFiles, type OpenAlb, type Targets,
 } from './systems.ts'
 
-interface Measured { readonly scenario: string; readonly system: System; measure(system: System): Promise<Metrics> }
+/** `seconds`: the load's duration (the warm-up's is shorter than a round's). */
+interface Measured { readonly scenario: string; readonly system: System; measure(system: System, seconds?: number): Promise<Metrics> }
 
 async function interleave(measured: Measured[]): Promise<Sample[]> {
   const samples: Sample[] = []
+  if (WARMUP_SECONDS > 0) for (const m of measured) await m.measure(m.system, WARMUP_SECONDS)
   for (let round = 1; round <= ROUNDS; round++) {
     for (const m of measured) {
       const metrics = await m.measure(m.system)
@@ -68,7 +70,7 @@ export async function runHttp1(scenarios: Set<string>): Promise<Sample[]> {
   const cleanup: Array<() => Promise<void>> = [() => targets.stop()]
   try {
     const measured: Measured[] = []
-    const plain = (system: System): Measured => ({ scenario: 'plain', system, measure: (s) => wrk(s.url, s.pid) })
+    const plain = (system: System): Measured => ({ scenario: 'plain', system, measure: (s, seconds) => wrk(s.url, s.pid, seconds) })
     if (scenarios.has('plain')) measured.push(plain({ name: 'direct', url: `http://127.0.0.1:${targets.http[0]}/`, pid: undefined, stop: () => {} }))
     // The 1-rule OpenALB is also the baseline the 100-rules figure is compared with.
     const one = await openAlbWithRules(targets, 1)
@@ -77,7 +79,7 @@ export async function runHttp1(scenarios: Set<string>): Promise<Sample[]> {
     if (scenarios.has('rules')) {
       const hundred = await openAlbWithRules(targets, 100)
       cleanup.push(() => hundred.alb.stop())
-      measured.push({ scenario: 'rules', system: hundred.system, measure: (s) => wrk(s.url, s.pid) })
+      measured.push({ scenario: 'rules', system: hundred.system, measure: (s, seconds) => wrk(s.url, s.pid, seconds) })
     }
     if (scenarios.has('plain') && has('nginx')) {
       const port = await freePort()
@@ -153,10 +155,10 @@ ${haproxyBackend(targets.http)}`, https)
     }
     const measured: Measured[] = []
     if (scenarios.has('https')) {
-      for (const s of systems) measured.push({ scenario: 'https', system: { name: s.name, url: s.https, pid: s.pid, stop: () => {} }, measure: (x) => wrk(x.url, x.pid) })
+      for (const s of systems) measured.push({ scenario: 'https', system: { name: s.name, url: s.https, pid: s.pid, stop: () => {} }, measure: (x, seconds) => wrk(x.url, x.pid, seconds) })
     }
     if (scenarios.has('h2')) {
-      for (const s of systems) measured.push({ scenario: 'h2', system: { name: s.name, url: s.h2, pid: s.pid, stop: () => {} }, measure: (x) => h2load(x.url, x.pid, workDir) })
+      for (const s of systems) measured.push({ scenario: 'h2', system: { name: s.name, url: s.h2, pid: s.pid, stop: () => {} }, measure: (x, seconds) => h2load(x.url, x.pid, workDir, seconds) })
     }
     return await interleave(measured)
   } finally {
