@@ -11,7 +11,7 @@
  * when OpenALB exits on SIGTERM), LOAD_DIRECT=1 (also measure the targets directly),
  * LOAD_BASELINE=<path to another build's dist/src/cli/main.js> (measured in interleaved
  * rounds with this build: on a shared machine only an A/B in the same run means anything),
- * LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
+ * LOAD_GAP_SECONDS (idle time between rounds), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
  * LOAD_BASELINE set to this build, an A/B of node flags.
  */
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
@@ -26,6 +26,8 @@ import { createListener, createTargetGroup, startTargets, waitHealthy, type Open
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5)
 const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 2)
 const WARMUP = Number(process.env.LOAD_WARMUP_SECONDS ?? 2)
+/** Idle seconds between rounds (the full benchmark leaves OpenALB idle while the other systems run). */
+const GAP = Number(process.env.LOAD_GAP_SECONDS ?? 0)
 const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
 const NODE_ARGS = words(process.env.LOAD_NODE_ARGS)
 const BASELINE_NODE_ARGS = process.env.LOAD_BASELINE_NODE_ARGS === undefined ? NODE_ARGS : words(process.env.LOAD_BASELINE_NODE_ARGS)
@@ -94,6 +96,7 @@ try {
   }
   if (WARMUP > 0) for (const s of systems) await load(s.url, s.alb.pid, WARMUP)
   for (let round = 1; round <= ROUNDS; round++) {
+    if (round > 1 && GAP > 0) await new Promise((resolve) => setTimeout(resolve, GAP * 1000))
     if (process.env.LOAD_DIRECT === '1') console.log(`round ${round} direct:   ${await load(`http://127.0.0.1:${targets.http[0]}/`, undefined, SECONDS)}`)
     for (const s of systems) console.log(`round ${round} ${s.name.padEnd(9)} ${await load(s.url, s.alb.pid, SECONDS)}`)
   }

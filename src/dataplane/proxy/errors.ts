@@ -157,27 +157,3 @@ export function errorResponseBytes(status: number): Buffer {
     + `Content-Type: text/html\r\nContent-Length: ${page.body.length}\r\nConnection: close\r\n\r\n`
   return Buffer.concat([Buffer.from(head, 'latin1'), page.body])
 }
-
-/** Node socket error codes that mean "could not connect" (dial phase). */
-const CONNECT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'])
-
-/**
- * classifyTargetError turns an undici/socket error from the target side into one of ours.
- * `connected`: the request was written to a connected socket (undici called onConnect).
- * `responseStarted`: response headers arrived.
- */
-export function classifyTargetError(err: unknown, connected: boolean, responseStarted: boolean): AlbError {
-  if (err instanceof AlbError) return err
-  const code = (err as { code?: unknown } | null)?.code
-  // undici refused to send what the client sent (a header it considers invalid): the request's fault.
-  if (code === 'UND_ERR_INVALID_ARG') return new BadRequestError(400, 'BadHeader', err)
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new TargetTimeoutError('connect', err)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new TargetTimeoutError('response', err)
-  if (typeof code === 'string' && CONNECT_CODES.has(code) && !connected) return new ConnectError(err)
-  if (code === 'HPE_INVALID_CONSTANT' || (typeof code === 'string' && code.startsWith('HPE_')) || code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
-    || code === 'UND_ERR_HEADERS_OVERFLOW') {
-    return new BadResponseError(err)
-  }
-  if (!connected) return new ConnectError(err)
-  return new TargetClosedError(!responseStarted, err)
-}
