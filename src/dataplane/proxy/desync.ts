@@ -3,12 +3,12 @@
  * HTTP desync mitigation (spec §6.3, after aws/http-desync-guardian): classify a parsed
  * request, then let `routing.http.desync_mitigation_mode` decide.
  *
- * Node's parser (llhttp, strict) already refuses the worst requests before we see them —
- * Content-Length with Transfer-Encoding, duplicate or invalid Content-Length, bad methods,
- * versions and request lines — and those are answered 400 from the listener's clientError
- * handler in every mode. AWS's `monitor`/`defensive` would forward the Ambiguous ones among
- * them (BothTeClPresent, DuplicateContentLength); we cannot without an unsafe parser, so we
- * block: the strictest reading, never a desync.
+ * The listener's request parser (listener/h1-request.ts, as strict as Node's llhttp was)
+ * already refuses the worst requests before we see them — Content-Length with
+ * Transfer-Encoding, duplicate or invalid Content-Length, bad methods, versions and request
+ * lines — with 400 in every mode. AWS's `monitor`/`defensive` would forward the Ambiguous ones
+ * among them (BothTeClPresent, DuplicateContentLength); we block them: the strictest reading,
+ * never a desync.
  */
 import type { DesyncMode } from '../../config/snapshot.ts'
 import { asciiEqualsLower } from '../router/request.ts'
@@ -36,7 +36,7 @@ export function desyncVerdict(mode: DesyncMode, c: Classification): DesyncVerdic
 }
 
 /**
- * classifyRequest looks at what Node's parser let through. `BadTransferEncoding` (a coding
+ * classifyRequest looks at what the listener's parser let through. `BadTransferEncoding` (a coding
  * other than chunked) is reported separately by the caller as 501 (spec §7.4) in every mode,
  * because Node cannot frame such a body.
  */

@@ -1,8 +1,8 @@
 /**
  * @module dataplane/proxy/h2
  * HTTP/2 from clients (spec §7.6, §7.9): the request loop of proxy.ts is written against
- * node:http's IncomingMessage/ServerResponse; node:http2's compatibility objects fit it once
- * three HTTP/2 facts are translated:
+ * its ClientRequest/ClientResponse (the shape of node:http's IncomingMessage/ServerResponse);
+ * node:http2's compatibility objects fit it once three HTTP/2 facts are translated:
  *
  * - Pseudo-headers: `:authority` becomes the Host a target on HTTP/1.1 sees; `:method`,
  *   `:path`, `:scheme` are the request line. Cookies split over several `cookie` fields are

@@ -140,7 +140,7 @@ function countAddresses(xff: string): number {
 }
 
 export interface ForwardedHeaders {
-  /** Flat [name, value, …] for undici. */
+  /** Flat [name, value, …], as upstream/pool.ts writes them. */
   readonly headers: string[]
   /** Names dropped by drop_invalid_header_fields (for metrics), 0 when none. */
   readonly droppedInvalid: number
@@ -218,7 +218,7 @@ export function forwardedHeaders(raw: readonly string[], ctx: ForwardContext): F
   return { headers: out, droppedInvalid }
 }
 
-/** Response headers never passed back to the client (Node frames the response itself). */
+/** Response headers never passed back to the client (the listener frames the response itself). */
 function isResponseHopByHop(name: string): boolean {
   switch (name.length) {
     case 2: return asciiEqualsLower(name, 'te')
