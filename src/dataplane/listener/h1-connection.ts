@@ -23,7 +23,7 @@
  * backpressure (the socket stops being read while the target cannot take more); a body the
  * answer did not need read and dropped so the connection stays usable; `Date` added when the
  * response has none; chunked responses to HTTP/1.1 clients when the length is unknown, a
- * close-delimited body for HTTP/1.0; half-closed clients still get their answer.
+ * close-delimited body for HTTP/1.0; half-closed clients still get their answers (pipelined ones too).
  */
 import { EventEmitter } from 'node:events'
 import type { IncomingHttpHeaders } from 'node:http'
@@ -224,10 +224,11 @@ export class Http1Response extends EventEmitter {
     if (!date) head += `Date: ${httpDate()}\r\n`
     // No body for HEAD, 1xx, 204 and 304 (RFC 9110 §6.4.1); their framing headers are kept as sent.
     this.#bodyAllowed = req.method !== 'HEAD' && status >= 200 && status !== 204 && status !== 304
-    if (!length && status >= 200 && status !== 204 && status !== 304) {
+    // Framing for a body of unknown length; not for HEAD, whose body is never sent (as node:http).
+    if (!length && this.#bodyAllowed) {
       if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
         head += 'Transfer-Encoding: chunked\r\n'
-        this.#chunked = this.#bodyAllowed
+        this.#chunked = true
       } else {
         this.#close = true // HTTP/1.0: the body ends with the connection
       }
@@ -424,6 +425,7 @@ export class Http1Connection {
       if (offset < buf.length && !this.#closed) this.#pending = offset === 0 ? buf : buf.subarray(offset)
     } finally {
       this.#consuming = false
+      this.#closeIfPeerDone()
     }
   }
 
@@ -454,6 +456,9 @@ export class Http1Connection {
     if (head.upgrade) {
       // The socket leaves HTTP: the host owns it (and what followed the head) from here. It
       // stays paused until the host pipes it (upgrade.ts does once the target is connected).
+      // Closed for this connection: the idle check must not answer 408 into the upgraded
+      // stream (upgrade.ts times the pinned pair by its own inactivity).
+      this.#closed = true
       this.#detach()
       this.socket.pause()
       this.host.onUpgrade(req, this.socket, buf.subarray(offset))
@@ -484,7 +489,7 @@ export class Http1Connection {
       this.#bodySink = req
       this.#lastData = Date.now()
       // The client waits for this before sending the body (RFC 9110 §10.1.1).
-      if (head.expectContinue && head.versionMinor >= 1) this.socket.write(CONTINUE, 'latin1')
+      if (head.expectContinue) this.socket.write(CONTINUE, 'latin1')
     }
     this.host.onRequest(req, res, this)
   }
@@ -507,7 +512,7 @@ export class Http1Connection {
         offset = this.#chunked.decode(buf, offset)
       } catch {
         // A malformed body: the exchange cannot go on (the target has part of it already).
-        this.socket.destroy()
+        this.#bodyFailed()
         return buf.length
       }
       if (this.#chunked.done) this.#framing = Body.none
@@ -555,10 +560,8 @@ export class Http1Connection {
     this.#served++
     this.#res = undefined
     this.#req = undefined
-    if (close || this.#peerEnded || this.host.closing) {
-      this.#closed = true
-      this.#detach()
-      this.socket.end()
+    if (close || this.host.closing) {
+      this.#closeAfterWrites()
       return
     }
     if (this.#framing !== Body.none) {
@@ -579,9 +582,30 @@ export class Http1Connection {
     if (this.#pausedForPipeline) this.#resume('pipeline')
     if (this.#consuming) return // the read loop in progress goes on with the buffered bytes
     const pending = this.#pending
-    if (pending === undefined) return
+    if (pending === undefined) {
+      this.#closeIfPeerDone()
+      return
+    }
     this.#pending = undefined
     this.#consume(pending)
+  }
+
+  /**
+   * A half-closed client has been answered every request it sent: close our side too. Its
+   * pipelined requests are all answered first (it may well write them and end at once, as
+   * `printf … | nc` does); a partial head left behind can never complete.
+   */
+  #closeIfPeerDone(): void {
+    if (!this.#peerEnded || this.#closed || this.#responding || this.#framing !== Body.none) return
+    this.#closeAfterWrites()
+  }
+
+  /** Ends our side once what was written has been sent; nothing more is read. */
+  #closeAfterWrites(): void {
+    this.#closed = true
+    this.#pending = undefined
+    this.#detach()
+    this.socket.end()
   }
 
   /** Answers with the ALB's page for `status` and closes (a request that cannot be served). */
@@ -597,23 +621,31 @@ export class Http1Connection {
   #onPeerEnd(): void {
     this.#peerEnded = true
     if (this.#closed) return
-    if (this.#readingBody() && this.#bodySink !== undefined) {
-      // The client stopped mid-body: the request can never be complete. Before any answer
-      // it is a malformed request (400, as node:http's parser judged it); the exchange with
-      // the target is abandoned.
-      const res = this.#res
-      if (res !== undefined && !res.headersSent) {
-        res.abandon()
-        this.#refuse(400)
-      } else {
-        this.socket.destroy()
-      }
+    // The client stopped mid-body: the request can never be complete.
+    if (this.#readingBody()) {
+      this.#bodyFailed()
       return
     }
-    // A half-closed client still gets the answer to a request in flight.
-    if (!this.#responding) {
-      this.#closed = true
-      this.socket.end()
+    // A half-closed client still gets the answers to the requests it sent.
+    this.#closeIfPeerDone()
+  }
+
+  /**
+   * The request body cannot be completed (malformed chunked framing, or the client ended
+   * mid-body). Before any answer it is a malformed request: 400, as node:http's parser judged
+   * it, and the exchange with the target is abandoned. Once the answer has started it is cut
+   * (it must not look complete); once it was sent (the body was being dropped) the connection
+   * just ends, without cutting what is still on its way.
+   */
+  #bodyFailed(): void {
+    const res = this.#res
+    if (res === undefined) {
+      this.#closeAfterWrites()
+    } else if (!res.headersSent) {
+      res.abandon()
+      this.#refuse(400)
+    } else {
+      this.socket.destroy()
     }
   }
 

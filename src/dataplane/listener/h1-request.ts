@@ -44,7 +44,7 @@ export interface RequestHead {
   readonly keepAlive: boolean
   /** `Connection: upgrade` with an `Upgrade` header, or CONNECT: the connection leaves HTTP. */
   readonly upgrade: boolean
-  /** `Expect: 100-continue`: the client waits for `100 Continue` before sending the body. */
+  /** `Expect: 100-continue` from an HTTP/1.1 client: it waits for `100 Continue` before sending the body. */
   readonly expectContinue: boolean
 }
 
@@ -62,7 +62,8 @@ export function parseRequestHead(text: string): RequestHead {
   if (sp1 <= start || sp1 >= eol) throw new BadRequestError(400, 'BadMethod')
   const method = text.slice(start, sp1)
   // `PRI * HTTP/2.0`: the HTTP/2 connection preface, on an HTTP/1 listener (spec §7.4: 505).
-  if (method === 'PRI') throw text.startsWith(' * HTTP/2.0', sp1) ? new BadRequestError(505, 'UnsupportedVersion') : new BadRequestError(400, 'BadMethod')
+  // Only that exact line: PRI is no method, so anything else on it is a bad method.
+  if (method === 'PRI') throw eol === sp1 + 11 && text.startsWith(' * HTTP/2.0', sp1) ? new BadRequestError(505, 'UnsupportedVersion') : new BadRequestError(400, 'BadMethod')
   if (!KNOWN_METHODS.has(method)) throw new BadRequestError(400, 'BadMethod')
   const sp2 = text.indexOf(' ', sp1 + 1)
   if (sp2 === -1 || sp2 >= eol || sp2 === sp1 + 1) throw new BadRequestError(400, 'BadUri')
@@ -118,6 +119,8 @@ export function parseRequestHead(text: string): RequestHead {
   const close = connection !== undefined && listsToken(connection, 'close')
   const keepAlive = versionMinor >= 1 && versionMajor === 1 ? !close : !close && connection !== undefined && listsToken(connection, 'keep-alive')
   const upgrade = method === 'CONNECT' || (upgradeHeader && connection !== undefined && listsToken(connection, 'upgrade'))
+  // A server must not send 100 Continue to an HTTP/1.0 (or 0.9) client (RFC 9110 §10.1.1).
+  if (versionMajor !== 1 || versionMinor < 1) expectContinue = false
   return { method, url, versionMajor, versionMinor, rawHeaders, contentLength, chunked, keepAlive, upgrade, expectContinue }
 }
 
