@@ -18,7 +18,8 @@
  * Case-insensitive matching folds ASCII letters only (A-Z ↔ a-z); the pattern is folded
  * at compile time, the subject char by char, so nothing is allocated per request.
  */
-import { regexValueProblem } from '../../model/conditions.ts'
+import { planRegexValue } from '../../model/conditions.ts'
+import { RegexVm } from './regex-vm.ts'
 
 export type StringPredicate = (subject: string) => boolean
 
@@ -176,24 +177,31 @@ export function compileAnyWildcard(patterns: readonly string[], options: Wildcar
   }
 }
 
+/** A compiled RegexValue: a RegExp or a RegexVm, both answering JS `test` without flags. */
+export interface RegexValueMatcher {
+  test(subject: string): boolean
+}
+
 /**
  * compileRegexValues compiles RegexValues once. A RegexValue matches when it matches anywhere
  * in the subject (JS `test`, like PCRE/RE2 partial matching): `^`/`$` anchor it, and it is
  * case-sensitive even for host-header and http-header (UNVERIFIED whether AWS anchors or folds
  * case; the docs only say the regexes are "compared against" the value).
  *
- * Matching is linear in the subject: model/conditions.ts enables V8's fallback to its
- * linear-time engine and admits only patterns that engine can run (the API refuses the rest
- * with that same check). A stored value failing it — written before the check existed, or
- * not through the API — is reported in `problems` and never matches rather than risk
+ * Matching is linear in the subject (model/conditions.ts planRegexValue): a pattern V8's
+ * linear-time engine can run is a RegExp, which V8 switches to that engine after 1,000
+ * backtracks; any other admitted pattern (bounded repeats past 16, `[0-9]{1,20}`) runs on the
+ * Pike VM (regex-vm.ts). A stored value the API would refuse — written before a check existed,
+ * or not through the API — is reported in `problems` and never matches rather than risk
  * backtracking on a client-chosen string.
  */
-export function compileRegexValues(sources: readonly string[], problems: string[]): RegExp[] {
-  const out: RegExp[] = []
+export function compileRegexValues(sources: readonly string[], problems: string[]): RegexValueMatcher[] {
+  const out: RegexValueMatcher[] = []
   for (const source of sources) {
-    const problem = regexValueProblem(source)
-    if (problem === undefined) out.push(new RegExp(source))
-    else problems.push(`regex ${JSON.stringify(source)} never matches: ${problem}`)
+    const plan = planRegexValue(source)
+    if (plan.kind === 'v8') out.push(new RegExp(source))
+    else if (plan.kind === 'program') out.push(new RegexVm(plan.program))
+    else problems.push(`regex ${JSON.stringify(source)} never matches: ${plan.problem}`)
   }
   return out
 }
