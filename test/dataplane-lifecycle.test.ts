@@ -116,6 +116,47 @@ describe('data plane: lifecycle', () => {
     await waitFor(async () => (await rawExchange(site.port, emptyHeader, 1000)).startsWith('HTTP/1.1 200') || undefined, 5000, 'monitor allows')
   })
 
+  it('frames the Ambiguous BothTeClPresent and DuplicateContentLength as the desync mode says', async () => {
+    const t = await startTarget('framing')
+    targets.push(t)
+    const site = await createSite(alb, { targets: [t] })
+    const smuggled = 'GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'
+    // Chunked wins over Content-Length (RFC 9112 §6.3): the body is `hello`; what follows it is
+    // never parsed, because the connection closes after the answer in every mode.
+    const teCl = `POST /tecl HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n${smuggled}`
+    const duplicate = 'POST /dup HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhelloGET /after HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+    const setMode = (mode: string) => alb.elbv2.send(new ModifyLoadBalancerAttributesCommand({
+      LoadBalancerArn: site.loadBalancerArn, Attributes: [{ Key: 'routing.http.desync_mitigation_mode', Value: mode }],
+    }))
+    // Status lines, also one right after a body (the target's JSON never holds one).
+    const statuses = (response: string): string[] => [...response.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => m[1]!)
+    await waitFor(async () => (await httpRequest(site.port, '/hostname')).body === 'framing' || undefined, 5000, 'listener')
+
+    // defensive (default): both forwarded, then the connection closes.
+    const forwarded = await rawExchange(site.port, teCl)
+    assert.deepEqual(statuses(forwarded), ['200'])
+    assert.match(forwarded, /\r\nConnection: close\r\n/i)
+    const seen = t.seen.find((r) => r.url === '/tecl')!
+    const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase())
+    assert.ok(!names.includes('content-length'), 'the target never sees the Content-Length chunked framing overrides')
+    assert.deepEqual(statuses(await rawExchange(site.port, duplicate)), ['200'], 'DuplicateContentLength: answered, then closed (the next request is not served)')
+    const dupSeen = t.seen.find((r) => r.url === '/dup')!
+    assert.equal(dupSeen.rawHeaders.filter((n, i) => i % 2 === 0 && n.toLowerCase() === 'content-length').length, 1, 'one Content-Length reaches the target')
+
+    // strictest: both blocked with the ALB's 400.
+    await setMode('strictest')
+    await waitFor(async () => (await rawExchange(site.port, teCl)).startsWith('HTTP/1.1 400') || undefined, 5000, 'strictest blocks BothTeClPresent')
+    assert.deepEqual(statuses(await rawExchange(site.port, duplicate)), ['400'])
+
+    // monitor: both forwarded; the duplicate length keeps the connection (the next request is
+    // served), Transfer-Encoding with Content-Length still closes it (RFC 9112 §6.1).
+    await setMode('monitor')
+    await waitFor(async () => statuses(await rawExchange(site.port, duplicate)).join() === '200,200' || undefined, 5000, 'monitor keeps the connection')
+    assert.deepEqual(statuses(await rawExchange(site.port, teCl)), ['200'])
+    assert.ok(!t.seen.some((r) => r.url === '/smuggled'), 'nothing after a chunked body was ever a request')
+    await setMode('defensive')
+  })
+
   it('moves a listener to another port and closes it on delete', async () => {
     const t = await startTarget('moving')
     targets.push(t)

@@ -150,8 +150,10 @@ const GENERATORS: ReadonlyArray<(rng: Rng) => Case> = [
       `POST /te HTTP/1.1\r\nHost: fuzz.example.com\r\nTransfer-Encoding: ${te}\r\n${twice}\r\n5\r\nhello\r\n0\r\n\r\n`,
       'sentinel', te === 'gzip' && twice === '' ? 501 : undefined)
   },
+  // BothTeClPresent is Ambiguous (§6.3): forwarded in the default (defensive) mode with chunked
+  // framing, then the connection closes, so what follows the chunked body is never a request.
   (rng) => oneCase('TE and CL together', `POST /tecl HTTP/1.1\r\nHost: fuzz.example.com\r\n${rng.chance(0.5)
-    ? `Content-Length: 4\r\nTransfer-Encoding: chunked` : `Transfer-Encoding: chunked\r\nContent-Length: ${SMUGGLED.length + 5}`}\r\n\r\n0\r\n\r\n${SMUGGLED}`, 'sentinel', 400),
+    ? `Content-Length: 4\r\nTransfer-Encoding: chunked` : `Transfer-Encoding: chunked\r\nContent-Length: ${SMUGGLED.length + 5}`}\r\n\r\n0\r\n\r\n${SMUGGLED}`),
   (rng) => {
     const chunk = rng.pick(['zz\r\nhello\r\n0\r\n\r\n', '-1\r\nhello\r\n0\r\n\r\n', 'fffffffffffffffffff\r\nhello\r\n0\r\n\r\n', '0x5\r\nhello\r\n0\r\n\r\n',
       '5;ext=1\r\nhello\r\n0\r\n\r\n', '5;ext="a b"\r\nhello\r\n0\r\n\r\n', '5 ;ext\r\nhello\r\n0\r\n\r\n', '5\r\nhelloXX\r\n0\r\n\r\n', '5\r\nhel\r\n0\r\n\r\n',

@@ -33,7 +33,7 @@ import type { Socket } from 'node:net'
 import { asciiEqualsLower } from '../router/request.ts'
 import { BadRequestError, errorResponseBytes } from '../proxy/errors.ts'
 import { ChunkedDecoder } from '../proxy/h1-chunked.ts'
-import { parseRequestHead, type RequestHead } from './h1-request.ts'
+import { parseRequestHead, type FramingProblem, type RequestHead } from './h1-request.ts'
 
 /** All request headers together above this → 400 (spec §7.6: 64K). */
 export const MAX_REQUEST_HEAD_BYTES = 64 * 1024
@@ -83,6 +83,8 @@ export class Http1Request extends Readable {
   readonly socket: Socket
   /** The client lets the connection carry another request after this one. */
   readonly keepAlive: boolean
+  /** An Ambiguous framing for the desync mitigation mode (listener/h1-request.ts). */
+  readonly framingProblem: FramingProblem | undefined
   readonly #conn: Http1Connection
   #headers: IncomingHttpHeaders | undefined
 
@@ -94,6 +96,7 @@ export class Http1Request extends Readable {
     this.httpVersionMajor = head.versionMajor
     this.httpVersionMinor = head.versionMinor
     this.keepAlive = head.keepAlive
+    this.framingProblem = head.framingProblem
     this.socket = conn.socket as Socket
     this.#conn = conn
   }

@@ -13,12 +13,17 @@
  * "block"): a method outside the HTTP method registry Node knows (BadMethod), a request-target
  * with whitespace, control or non-ASCII bytes (BadUri), a malformed version (BadVersion), a
  * malformed field line (BadHeader: obs-fold, whitespace before the colon, a bare CR or LF,
- * control characters in a value), a Content-Length that is not digits or is repeated
- * (BadContentLength, MultipleContentLength, DuplicateContentLength), Transfer-Encoding whose
- * last coding is not `chunked` (501, BadTransferEncoding), and Transfer-Encoding together
- * with Content-Length (BothTeClPresent). The last two AWS classifies as Ambiguous and
- * forwards in `monitor`/`defensive` mode; refusing them is the strictest reading, never a
- * desync (as before, with llhttp).
+ * control characters in a value), a Content-Length that is not digits (BadContentLength) or
+ * repeated with another value (MultipleContentLength), and Transfer-Encoding whose last coding
+ * is not `chunked` (501, BadTransferEncoding; 400 BothTeClPresent with a Content-Length).
+ * AWS forwards those Severe requests in `monitor` mode; we cannot frame them safely, so they
+ * are refused in every mode.
+ *
+ * Two Ambiguous framings are parsed and reported as `framingProblem`, for the load balancer's
+ * desync mitigation mode to decide (proxy.ts, spec §6.3): Content-Length repeated with the
+ * same value (DuplicateContentLength: that length frames the body), and Transfer-Encoding
+ * with Content-Length (BothTeClPresent: chunked frames the body and Content-Length is ignored,
+ * RFC 9112 §6.3 item 3).
  */
 import { METHODS } from 'node:http'
 import { asciiEqualsLower } from '../router/request.ts'
@@ -27,6 +32,8 @@ import { listsToken, parseFields } from '../proxy/h1-syntax.ts'
 
 const KNOWN_METHODS = new Set(METHODS)
 const DIGITS = /^\d{1,15}$/
+
+export type FramingProblem = 'BothTeClPresent' | 'DuplicateContentLength'
 
 export interface RequestHead {
   readonly method: string
@@ -44,6 +51,8 @@ export interface RequestHead {
   readonly keepAlive: boolean
   /** `Connection: upgrade` with an `Upgrade` header, or CONNECT: the connection leaves HTTP. */
   readonly upgrade: boolean
+  /** An Ambiguous framing the desync mitigation mode decides on (spec §6.3), else undefined. */
+  readonly framingProblem: FramingProblem | undefined
   /** `Expect: 100-continue` from an HTTP/1.1 client: it waits for `100 Continue` before sending the body. */
   readonly expectContinue: boolean
 }
@@ -81,6 +90,7 @@ export function parseRequestHead(text: string): RequestHead {
   let connection: string | undefined
   let upgradeHeader = false
   let expectContinue = false
+  let framingProblem: FramingProblem | undefined
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     switch (name.length) {
@@ -97,7 +107,10 @@ export function parseRequestHead(text: string): RequestHead {
         if (asciiEqualsLower(name, 'content-length')) {
           const value = rawHeaders[i + 1]!
           if (!DIGITS.test(value)) throw new BadRequestError(400, 'BadContentLength')
-          if (contentLength !== -1) throw new BadRequestError(400, Number(value) === contentLength ? 'DuplicateContentLength' : 'MultipleContentLength')
+          if (contentLength !== -1) {
+            if (Number(value) !== contentLength) throw new BadRequestError(400, 'MultipleContentLength')
+            framingProblem = 'DuplicateContentLength'
+          }
           contentLength = Number(value)
         }
         break
@@ -110,18 +123,23 @@ export function parseRequestHead(text: string): RequestHead {
   }
   let chunked = false
   if (transferEncoding !== undefined) {
-    if (contentLength !== -1) throw new BadRequestError(400, 'BothTeClPresent')
     // Only a final `chunked` frames the body (RFC 9112 §6.3); the proxy answers other codings 501.
     const codings = transferEncoding.split(',')
-    if (codings[codings.length - 1]!.trim().toLowerCase() !== 'chunked') throw new BadRequestError(501, 'BadTransferEncoding')
+    if (codings[codings.length - 1]!.trim().toLowerCase() !== 'chunked') {
+      throw contentLength !== -1 ? new BadRequestError(400, 'BothTeClPresent') : new BadRequestError(501, 'BadTransferEncoding')
+    }
     chunked = true
+    if (contentLength !== -1) {
+      framingProblem = 'BothTeClPresent'
+      contentLength = -1
+    }
   }
   const close = connection !== undefined && listsToken(connection, 'close')
   const keepAlive = versionMinor >= 1 && versionMajor === 1 ? !close : !close && connection !== undefined && listsToken(connection, 'keep-alive')
   const upgrade = method === 'CONNECT' || (upgradeHeader && connection !== undefined && listsToken(connection, 'upgrade'))
   // A server must not send 100 Continue to an HTTP/1.0 (or 0.9) client (RFC 9110 §10.1.1).
   if (versionMajor !== 1 || versionMinor < 1) expectContinue = false
-  return { method, url, versionMajor, versionMinor, rawHeaders, contentLength, chunked, keepAlive, upgrade, expectContinue }
+  return { method, url, versionMajor, versionMinor, rawHeaders, contentLength, chunked, keepAlive, upgrade, framingProblem, expectContinue }
 }
 
 /**

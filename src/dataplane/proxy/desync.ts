@@ -3,12 +3,12 @@
  * HTTP desync mitigation (spec §6.3, after aws/http-desync-guardian): classify a parsed
  * request, then let `routing.http.desync_mitigation_mode` decide.
  *
- * The listener's request parser (listener/h1-request.ts, as strict as Node's llhttp was)
- * already refuses the worst requests before we see them — Content-Length with
- * Transfer-Encoding, duplicate or invalid Content-Length, bad methods, versions and request
- * lines — with 400 in every mode. AWS's `monitor`/`defensive` would forward the Ambiguous ones
- * among them (BothTeClPresent, DuplicateContentLength); we block them: the strictest reading,
- * never a desync.
+ * The listener's request parser (listener/h1-request.ts) refuses, with 400 in every mode, what
+ * it cannot frame safely — Content-Length values that disagree, Transfer-Encoding not ending
+ * in chunked, bad methods, versions and request lines — where AWS's `monitor` would still
+ * forward the Severe ones: the strictest reading, never a desync. The Ambiguous framings it
+ * can frame (BothTeClPresent, DuplicateContentLength) it reports, and they go through the
+ * mode table below like every other Ambiguous request.
  */
 import type { DesyncMode } from '../../config/snapshot.ts'
 import { asciiEqualsLower } from '../router/request.ts'
@@ -38,10 +38,11 @@ export function desyncVerdict(mode: DesyncMode, c: Classification): DesyncVerdic
 /**
  * classifyRequest looks at what the listener's parser let through. `BadTransferEncoding` (a coding
  * other than chunked) is reported separately by the caller as 501 (spec §7.4) in every mode,
- * because Node cannot frame such a body.
+ * because such a body cannot be framed. `framingProblem`: an Ambiguous framing the listener's
+ * parser accepted (BothTeClPresent, DuplicateContentLength).
  */
-export function classifyRequest(method: string, rawHeaders: readonly string[]): Classification {
-  let result = COMPLIANT
+export function classifyRequest(method: string, rawHeaders: readonly string[], framingProblem?: string): Classification {
+  let result = framingProblem === undefined ? COMPLIANT : { class: 'ambiguous', reason: framingProblem } as const
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
     const value = rawHeaders[i + 1]!

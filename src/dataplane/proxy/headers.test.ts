@@ -33,6 +33,17 @@ describe('forwardedHeaders (spec §7.2)', () => {
     it(name, () => assert.deepEqual(header(forwardedHeaders(raw, ctx(settings)).headers, 'x-forwarded-for'), expected))
   }
 
+  it('sends one Content-Length, and none beside Transfer-Encoding (spec §6.3 DuplicateContentLength, BothTeClPresent)', () => {
+    const duplicate = forwardedHeaders(['Host', 'h', 'Content-Length', '5', 'content-length', '5'], ctx()).headers
+    assert.deepEqual(header(duplicate, 'content-length'), ['5'])
+    for (const raw of [['Host', 'h', 'Content-Length', '3', 'Transfer-Encoding', 'chunked'], ['Transfer-Encoding', 'chunked', 'Host', 'h', 'Content-Length', '3']]) {
+      const out = forwardedHeaders(raw, ctx()).headers
+      assert.deepEqual(header(out, 'content-length'), [])
+      assert.deepEqual(header(out, 'transfer-encoding'), [], 'hop-by-hop: the pool frames the body itself')
+    }
+    assert.deepEqual(header(forwardedHeaders(['Host', 'h', 'Content-Length', '3'], ctx()).headers, 'content-length'), ['3'])
+  })
+
   it('brackets an IPv6 client with its port', () => {
     const out = forwardedHeaders(['Host', 'h'], ctx({ xffClientPort: true }, { clientIp: '2001:db8::1' })).headers
     assert.deepEqual(header(out, 'x-forwarded-for'), ['[2001:db8::1]:5555'])

@@ -159,11 +159,16 @@ export function forwardedHeaders(raw: readonly string[], ctx: ForwardContext): F
   let trace: string | undefined
   let droppedInvalid = 0
   let headerBytes = 0
+  let length = false
+  let chunked = false
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!
     const value = raw[i + 1]!
     headerBytes += name.length + value.length + 4
-    if (isHopByHop(name)) continue
+    if (isHopByHop(name)) {
+      if (name.length === 17) chunked = true // transfer-encoding, the only hop-by-hop name of that length
+      continue
+    }
     switch (name.length) {
       case 4:
         if (asciiEqualsLower(name, 'host')) {
@@ -171,6 +176,13 @@ export function forwardedHeaders(raw: readonly string[], ctx: ForwardContext): F
           if (host === undefined) host = value
           else if (lb.preserveHostHeader) out.push(name, value)
           continue
+        }
+        break
+      case 14:
+        if (asciiEqualsLower(name, 'content-length')) {
+          // Repeated with one value (DuplicateContentLength, spec §6.3): the target gets it once.
+          if (length) continue
+          length = true
         }
         break
       case 15:
@@ -194,6 +206,16 @@ export function forwardedHeaders(raw: readonly string[], ctx: ForwardContext): F
   }
 
   if (xff !== undefined && countAddresses(xff) > MAX_XFF_ADDRESSES) throw new BadRequestError(463, 'XForwardedForTooManyAddresses')
+  // Transfer-Encoding with Content-Length (BothTeClPresent): the body is chunked and goes to the
+  // target chunked, so its Content-Length would lie (RFC 9112 §6.3 item 3: a proxy removes it).
+  if (chunked && length) {
+    for (let i = 0; i < out.length; i += 2) {
+      if (out[i]!.length === 14 && asciiEqualsLower(out[i]!, 'content-length')) {
+        out.splice(i, 2)
+        break
+      }
+    }
+  }
 
   let forwardedHost: string
   if (ctx.absoluteHost !== undefined) forwardedHost = lb.preserveHostHeader ? ctx.absoluteHost : targetHost(ctx.absoluteHost, ctx)

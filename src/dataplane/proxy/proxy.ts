@@ -81,6 +81,8 @@ export interface ClientRequest extends Readable {
   readonly httpVersionMajor: number
   readonly httpVersionMinor: number
   readonly socket: Socket
+  /** HTTP/1.x: an Ambiguous framing the listener's parser accepted (spec §6.3), for the desync mode. */
+  readonly framingProblem?: 'BothTeClPresent' | 'DuplicateContentLength' | undefined
 }
 
 export interface ClientResponse {
@@ -239,9 +241,11 @@ export function handleRequest(
     const lb = listener.loadBalancer
     let close = conn.closeAfter
     if (te === 'MultipleTransferEncodingChunked' && lb.desyncMitigationMode !== 'monitor') throw new BadRequestError(400, te)
-    const verdict = desyncVerdict(lb.desyncMitigationMode, classifyRequest(req.method ?? 'GET', raw))
+    const verdict = desyncVerdict(lb.desyncMitigationMode, classifyRequest(req.method ?? 'GET', raw, req.framingProblem))
     if (verdict === 'block') throw new BadRequestError(400, 'DesyncMitigation')
-    if (verdict === 'allow-then-close') close = true
+    // With both Transfer-Encoding and Content-Length the connection closes after the answer in
+    // every mode (RFC 9112 §6.1: a server MUST), so nothing after this body is ever parsed.
+    if (verdict === 'allow-then-close' || req.framingProblem === 'BothTeClPresent') close = true
 
     const facts: RequestFacts = {
       method: req.method ?? 'GET', path: target.path, rawQuery: target.rawQuery, rawHeaders: raw, sourceIp: req.socket.remoteAddress ?? '',
