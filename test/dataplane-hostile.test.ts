@@ -43,8 +43,9 @@ describe('data plane: hostile input', () => {
     })()
     const cases: Array<[string, string | Buffer, string]> = [
       ['bad request line', 'GARBAGE\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
-      ['CL and TE together', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
-      ['duplicate Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab', 'HTTP/1.1 400 Bad Request'],
+      // Ambiguous framings the ALB can frame are the desync mode's call (dataplane-lifecycle); these it cannot.
+      ['CL with a TE it cannot frame', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\nhello', 'HTTP/1.1 400 Bad Request'],
+      ['conflicting Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc', 'HTTP/1.1 400 Bad Request'],
       ['invalid Content-Length', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
       ['headers over 64K', `GET / HTTP/1.1\r\nHost: a\r\n${Array.from({ length: 9 }, (_, i) => `X-Big-${i}: ${'a'.repeat(8000)}\r\n`).join('')}\r\n`, 'HTTP/1.1 400 Bad Request'],
       ['one header over 16K', `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(17000)}\r\nConnection: close\r\n\r\n`, 'HTTP/1.1 400 Bad Request'],
@@ -55,16 +56,20 @@ describe('data plane: hostile input', () => {
       ['TRACE', 'TRACE / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 405 Not Allowed'],
       ['HTTP/2 preface on an HTTP/1 listener', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'HTTP/1.1 505 HTTP Version Not Supported'],
     ]
-    for (const [name, bytes, expected] of cases) {
-      const response = await rawExchange(site.port, bytes)
-      assert.ok(statusLine(response).startsWith(expected.trimEnd()), `${name}: got ${JSON.stringify(statusLine(response))}`)
-      assert.match(response, /\r\nServer: awselb\/2\.0\r\n/i, `${name}: Server header`)
-      assert.match(response, /\r\nContent-Type: text\/html\r\n/i, `${name}: Content-Type`)
+    try {
+      for (const [name, bytes, expected] of cases) {
+        const response = await rawExchange(site.port, bytes)
+        assert.ok(statusLine(response).startsWith(expected.trimEnd()), `${name}: got ${JSON.stringify(statusLine(response))}`)
+        assert.match(response, /\r\nServer: awselb\/2\.0\r\n/i, `${name}: Server header`)
+        assert.match(response, /\r\nContent-Type: text\/html\r\n/i, `${name}: Content-Type`)
+      }
+      const bad = await rawExchange(site.port, 'GARBAGE\r\n\r\n')
+      assert.ok(bad.endsWith('<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n'))
+    } finally {
+      // A failed case must not leave the other client looping (the file would never end).
+      running = false
+      await normal
     }
-    const bad = await rawExchange(site.port, 'GARBAGE\r\n\r\n')
-    assert.ok(bad.endsWith('<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n</body>\r\n</html>\r\n'))
-    running = false
-    await normal
     assert.deepEqual(failures, [])
     assert.ok(served > 0)
   })
