@@ -15,6 +15,7 @@ import { HealthChecker, type HealthCheckResult, type HealthCheckTarget, type Hea
 import { isPassiveFailure } from '../src/dataplane/health/passive.ts'
 import { HealthFlag } from '../src/dataplane/upstream/target-state.ts'
 import { selfSigned } from './support/openssl.ts'
+import { freePort } from './support/dataplane.ts'
 
 const TEST_TIMEOUT = { timeout: 15_000 }
 
@@ -127,15 +128,6 @@ function newChecker(options: { random?: () => number } = {}) {
   return { checker, transitions, passive, checks, to }
 }
 
-/** A port nothing listens on: bind one, note it, close it. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 describe('active health checks', () => {
   it('a healthy target goes initial → healthy after ONE passing check', TEST_TIMEOUT, async () => {
     let release: (() => void) | undefined
@@ -201,7 +193,7 @@ describe('active health checks', () => {
   })
 
   it('a closed port is unhealthy with Target.FailedHealthChecks', TEST_TIMEOUT, async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const { checker, to } = newChecker()
     checker.update([target('closed', port, fastCheck({ unhealthyThresholdCount: 2 }))])
     const t = await to('closed', 'unhealthy')
@@ -444,7 +436,7 @@ describe('passive health', () => {
   })
 
   it('classifies refused and reset connections by error code', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const refused = await new Promise<unknown>((resolve) => {
       http.get({ host: '127.0.0.1', port, agent: false }).on('error', resolve)
     })

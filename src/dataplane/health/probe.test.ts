@@ -12,6 +12,7 @@ import type { HealthCheck } from '../../model/resources.ts'
 import { selfSigned } from '../../../test/support/openssl.ts'
 import { probeRequest } from './checker.ts'
 import { hostHeader, probe, type ProbeRequest } from './probe.ts'
+import { freePort } from '../../../test/support/dataplane.ts'
 
 interface Connection {
   readonly socket: net.Socket
@@ -80,15 +81,6 @@ async function writeApart(socket: net.Socket, pieces: string[]): Promise<void> {
   for (const piece of pieces) await new Promise<void>((resolve) => socket.write(piece, 'latin1', () => resolve()))
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as AddressInfo).port
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
 describe('HTTP health check probe', () => {
   it('sends one GET head with the ELB-HealthChecker headers, Connection: close, on a new connection', async () => {
     const t = await target((c) => { c.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') })
@@ -142,7 +134,7 @@ describe('HTTP health check probe', () => {
   })
 
   it('fails on a refused connection with its error code', async () => {
-    assert.deepEqual(await probe(request(await closedPort()), never), { kind: 'failed', cause: 'ECONNREFUSED' })
+    assert.deepEqual(await probe(request(await freePort()), never), { kind: 'failed', cause: 'ECONNREFUSED' })
   })
 
   it('times out when no complete head arrives in time, and closes the connection', async () => {
