@@ -11,7 +11,7 @@ import { connect } from 'node:net'
 import { join } from 'node:path'
 import { RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { fmt, freePort, has, log, sleep, withCpu, type Metrics, type Sample } from './support.ts'
-import { createListener, createTargetGroup, startHaproxy, startOpenAlb, startTargets, waitHealthy, type Targets } from './systems.ts'
+import { createListener, createTargetGroup, haproxyProxy, startHaproxy, startOpenAlb, startTargets, waitHealthy, type Targets } from './systems.ts'
 
 export const HEALTH_TARGETS = Number(process.env.BENCH_HEALTH_TARGETS ?? 1000)
 export const HEALTH_SECONDS = Number(process.env.BENCH_HEALTH_SECONDS ?? 20)
@@ -69,14 +69,7 @@ function haproxyUp(socketPath: string): Promise<number> {
 
 async function haproxyChecks(targets: Targets): Promise<Metrics> {
   const port = await freePort()
-  const haproxy = await startHaproxy(`frontend fe
-  bind 127.0.0.1:${port}
-  default_backend targets
-backend targets
-  balance roundrobin
-  option httpchk GET /
-  default-server check inter 5s rise 2 fall 2
-${targets.http.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`, port, { global: `stats socket ${join('/tmp', `haproxy-bench-${process.pid}.sock`)} mode 600 level admin` })
+  const haproxy = await startHaproxy(haproxyProxy(port, targets.http, ['option httpchk GET /', 'default-server check inter 5s rise 2 fall 2']), port, { global: `stats socket ${join('/tmp', `haproxy-bench-${process.pid}.sock`)} mode 600 level admin` })
   try {
     const socketPath = join('/tmp', `haproxy-bench-${process.pid}.sock`)
     const deadline = Date.now() + 90_000

@@ -7,7 +7,7 @@
  */
 import { connect, type Socket } from 'node:net'
 import { fmt, freePort, has, log, openFileLimit, rssBytes, sleep, type Metrics, type Sample, type System } from './support.ts'
-import { createListener, createTargetGroup, startHaproxy, startNginx, startOpenAlb, startTargets, waitHealthy } from './systems.ts'
+import { haproxyProxy, nginxUpstream, openAlbForwarding, startHaproxy, startNginx, startTargets } from './systems.ts'
 
 export const IDLE_CONNECTIONS = Number(process.env.BENCH_IDLE_CONNECTIONS ?? 10_000)
 /** Connections opened at once: enough to be quick, few enough for the listen backlog. */
@@ -81,16 +81,12 @@ export async function runIdle(): Promise<Sample[]> {
   }
   try {
     await run({ name: 'direct', url: `http://127.0.0.1:${targets.http[0]}/`, pid: targets.pid, stop: () => {} })
-    const alb = await startOpenAlb()
+    const { alb, port: albPort } = await openAlbForwarding('bench-idle', targets.http)
     cleanup.push(() => alb.stop())
-    const tg = await createTargetGroup(alb, 'bench-idle', targets.http)
-    const albPort = await freePort()
-    await createListener(alb, { port: albPort, protocol: 'HTTP', targetGroupArn: tg })
-    await waitHealthy(alb, tg)
     await run({ name: 'openalb', url: `http://127.0.0.1:${albPort}/`, pid: alb.pid, stop: () => {} })
     if (has('nginx')) {
       const port = await freePort()
-      const nginx = await startNginx(`upstream targets { ${targets.http.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 64; }
+      const nginx = await startNginx(`${nginxUpstream(targets.http)}
   keepalive_timeout 120s;
   server { listen 127.0.0.1:${port} backlog=1024; location / { proxy_pass http://targets; proxy_http_version 1.1; proxy_set_header Connection ""; } }`, port, { connections: IDLE_CONNECTIONS + 1024 })
       cleanup.push(() => nginx.stop())
@@ -102,12 +98,7 @@ export async function runIdle(): Promise<Sample[]> {
       const fdLimit = openFileLimit()
       const maxconn = Math.min(IDLE_CONNECTIONS + 100, Math.floor((fdLimit - 100) / 2))
       const port = await freePort()
-      const haproxy = await startHaproxy(`frontend fe
-  bind 127.0.0.1:${port}
-  default_backend targets
-backend targets
-  balance roundrobin
-${targets.http.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`, port, { maxconn })
+      const haproxy = await startHaproxy(haproxyProxy(port, targets.http), port, { maxconn })
       cleanup.push(() => haproxy.stop())
       await run({ name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: haproxy.pid, stop: () => {} }, Math.min(IDLE_CONNECTIONS, maxconn - 100))
     }

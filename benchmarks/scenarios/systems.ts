@@ -129,6 +129,39 @@ export async function importCertificate(alb: OpenAlb, cert: { certPem: string; k
  */
 export const SSL_POLICY = 'ELBSecurityPolicy-TLS13-1-2-2021-06'
 
+/**
+ * openAlbForwarding: a fresh OpenALB with one HTTP listener whose default action forwards to a
+ * target group of `ports`, returned once every target is healthy.
+ */
+export async function openAlbForwarding(name: string, ports: number[]): Promise<{ alb: OpenAlb; port: number }> {
+  const alb = await startOpenAlb()
+  try {
+    const tg = await createTargetGroup(alb, name, ports)
+    const port = await freePort()
+    await createListener(alb, { port, protocol: 'HTTP', targetGroupArn: tg })
+    await waitHealthy(alb, tg)
+    return { alb, port }
+  } catch (err) {
+    await alb.stop()
+    throw err
+  }
+}
+
+/** nginx `upstream targets` over `ports`; `keepalive`: idle connections kept to the targets (0: none). */
+export function nginxUpstream(ports: number[], keepalive = 64): string {
+  return `upstream targets { ${ports.map((p) => `server 127.0.0.1:${p};`).join(' ')}${keepalive > 0 ? ` keepalive ${keepalive};` : ''} }`
+}
+
+/** HAProxy `backend targets`, round robin over `ports`; `lines` go before the servers (health checks …). */
+export function haproxyBackend(ports: number[], lines: readonly string[] = []): string {
+  return ['backend targets', '  balance roundrobin', ...lines.map((l) => `  ${l}`), ...ports.map((p, i) => `  server t${i} 127.0.0.1:${p}`)].join('\n')
+}
+
+/** HAProxy `frontend fe` on `port` to `backend targets` (haproxyBackend). */
+export function haproxyProxy(port: number, ports: number[], backendLines: readonly string[] = []): string {
+  return `frontend fe\n  bind 127.0.0.1:${port}\n  default_backend targets\n${haproxyBackend(ports, backendLines)}`
+}
+
 export async function createListener(alb: OpenAlb, options: {
   port: number
   protocol: 'HTTP' | 'HTTPS'

@@ -12,7 +12,7 @@ import {
   ROUNDS, WARMUP_SECONDS, fmt, freePort, h2load, has, log, wrk, type Metrics, type Sample, type System,
 } from './support.ts'
 import {
-  createListener, createTargetGroup, httpProxyVersion, importCertificate, startHaproxy, startHttpProxy, startNginx,
+  createListener, createTargetGroup, haproxyBackend, haproxyProxy, httpProxyVersion, importCertificate, nginxUpstream, startHaproxy, startHttpProxy, startNginx,
   startOpenAlb, startTargets, waitHealthy, writeTlsFiles, type OpenAlb, type Targets,
 } from './systems.ts'
 
@@ -58,11 +58,7 @@ async function openAlbWithRules(targets: Targets, rules: number): Promise<{ alb:
   }
 }
 
-const nginxUpstream = (ports: number[]): string =>
-  `upstream targets { ${ports.map((p) => `server 127.0.0.1:${p};`).join(' ')} keepalive 64; }`
 const nginxProxy = 'proxy_pass http://targets; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
-const haproxyBackend = (ports: number[]): string =>
-  `backend targets\n  balance roundrobin\n${ports.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`
 
 /** `plain` and `rules`: HTTP/1.1 keep-alive through one rule and through 100 rules. */
 export async function runHttp1(scenarios: Set<string>): Promise<Sample[]> {
@@ -89,7 +85,7 @@ export async function runHttp1(scenarios: Set<string>): Promise<Sample[]> {
     }
     if (scenarios.has('plain') && has('haproxy')) {
       const port = await freePort()
-      const haproxy = await startHaproxy(`frontend fe\n  bind 127.0.0.1:${port}\n  default_backend targets\n${haproxyBackend(targets.http)}`, port)
+      const haproxy = await startHaproxy(haproxyProxy(port, targets.http), port)
       cleanup.push(() => haproxy.stop())
       measured.push(plain({ name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: haproxy.pid, stop: () => {} }))
     }

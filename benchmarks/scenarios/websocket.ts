@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import {
   DURATION_SECONDS, ROOT, ROUNDS, fmt, freePort, has, log, run, withCpu, type Sample, type System,
 } from './support.ts'
-import { createListener, createTargetGroup, startHaproxy, startNginx, startOpenAlb, startTargets, waitHealthy } from './systems.ts'
+import { haproxyProxy, nginxUpstream, openAlbForwarding, startHaproxy, startNginx, startTargets } from './systems.ts'
 
 export const WS_CONNECTIONS = Number(process.env.BENCH_WS_CONNECTIONS ?? 50)
 
@@ -28,16 +28,12 @@ export async function runWebSocket(): Promise<Sample[]> {
   const cleanup: Array<() => Promise<void>> = [() => targets.stop()]
   try {
     const systems: System[] = [{ name: 'direct', url: `http://127.0.0.1:${targets.http[0]}/`, pid: undefined, stop: () => {} }]
-    const alb = await startOpenAlb()
+    const { alb, port: albPort } = await openAlbForwarding('bench-ws', targets.http)
     cleanup.push(() => alb.stop())
-    const tg = await createTargetGroup(alb, 'bench-ws', targets.http)
-    const albPort = await freePort()
-    await createListener(alb, { port: albPort, protocol: 'HTTP', targetGroupArn: tg })
-    await waitHealthy(alb, tg)
     systems.push({ name: 'openalb', url: `http://127.0.0.1:${albPort}/`, pid: alb.pid, stop: () => {} })
     if (has('nginx')) {
       const port = await freePort()
-      const nginx = await startNginx(`upstream targets { ${targets.http.map((p) => `server 127.0.0.1:${p};`).join(' ')} }
+      const nginx = await startNginx(`${nginxUpstream(targets.http, 0)}
   server { listen 127.0.0.1:${port}; location / {
     proxy_pass http://targets; proxy_http_version 1.1; proxy_read_timeout 60s;
     proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade"; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -47,12 +43,7 @@ export async function runWebSocket(): Promise<Sample[]> {
     }
     if (has('haproxy')) {
       const port = await freePort()
-      const haproxy = await startHaproxy(`frontend fe
-  bind 127.0.0.1:${port}
-  default_backend targets
-backend targets
-  balance roundrobin
-${targets.http.map((p, i) => `  server t${i} 127.0.0.1:${p}`).join('\n')}`, port)
+      const haproxy = await startHaproxy(haproxyProxy(port, targets.http), port)
       cleanup.push(() => haproxy.stop())
       systems.push({ name: 'haproxy', url: `http://127.0.0.1:${port}/`, pid: haproxy.pid, stop: () => {} })
     }

@@ -33,6 +33,7 @@ import type { Socket } from 'node:net'
 import { asciiEqualsLower } from '../router/request.ts'
 import { BadRequestError, errorResponseBytes } from '../proxy/errors.ts'
 import { ChunkedDecoder } from '../proxy/h1-chunked.ts'
+import { listsToken } from '../proxy/h1-syntax.ts'
 import { parseRequestHead, type FramingProblem, type RequestHead } from './h1-request.ts'
 
 /** All request headers together above this → 400 (spec §7.6: 64K). */
@@ -83,6 +84,8 @@ export class Http1Request extends Readable {
   readonly socket: Socket
   /** The client lets the connection carry another request after this one. */
   readonly keepAlive: boolean
+  /** How the body is framed, as parsed (the proxy forwards it the same way). */
+  readonly bodyFraming: 'none' | 'length' | 'chunked'
   /** An Ambiguous framing for the desync mitigation mode (listener/h1-request.ts). */
   readonly framingProblem: FramingProblem | undefined
   readonly #conn: Http1Connection
@@ -96,6 +99,7 @@ export class Http1Request extends Readable {
     this.httpVersionMajor = head.versionMajor
     this.httpVersionMinor = head.versionMinor
     this.keepAlive = head.keepAlive
+    this.bodyFraming = head.chunked ? 'chunked' : head.contentLength > 0 ? 'length' : 'none'
     this.framingProblem = head.framingProblem
     this.socket = conn.socket as Socket
     this.#conn = conn
@@ -152,8 +156,8 @@ export class Http1Response extends EventEmitter {
   writableFinished = false
   readonly #conn: Http1Connection
   readonly #req: Http1Request
-  /** Headers set with setHeader before the head is written (ALB pages, fixed responses, redirects). */
-  #headers: Array<[string, string]> | undefined
+  /** Headers set with setHeader before the head is written (ALB pages, fixed responses, redirects), flat. */
+  #headers: string[] | undefined
   #bodyAllowed = true
   #chunked = false
   #close = false
@@ -173,11 +177,12 @@ export class Http1Response extends EventEmitter {
   setHeader(name: string, value: string | number | readonly string[]): this {
     if (this.headersSent) throw new Error('headers already sent')
     const headers = (this.#headers ??= [])
-    for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === name.toLowerCase()) headers.splice(i, 1)
+    const lower = name.toLowerCase()
+    for (let i = headers.length - 2; i >= 0; i -= 2) if (headers[i]!.toLowerCase() === lower) headers.splice(i, 2)
     for (const v of Array.isArray(value) ? value : [String(value)]) {
       // Values the ALB composes can carry client bytes (a redirect's Location): never a line break.
       if (/[\r\n\0]/.test(v) || /[\r\n\0:]/.test(name)) throw new BadRequestError(400, 'BadHeader')
-      headers.push([name, v])
+      headers.push(name, v)
     }
     return this
   }
@@ -200,28 +205,23 @@ export class Http1Response extends EventEmitter {
     let date = false
     let length = false
     let connection = false
-    const note = (name: string, value: string): void => {
-      switch (name.length) {
-        case 4: if (asciiEqualsLower(name, 'date')) date = true; break
-        case 10:
-          if (asciiEqualsLower(name, 'connection')) {
-            connection = true
-            if (/\bclose\b/i.test(value)) this.#close = true
-          }
-          break
-        case 14: if (asciiEqualsLower(name, 'content-length')) length = true; break
-      }
-    }
-    if (this.#headers !== undefined) {
-      for (const [name, value] of this.#headers) {
-        note(name, value)
+    const own = this.#headers
+    const all = own === undefined ? headers : headers === undefined ? own : [...own, ...headers]
+    if (all !== undefined) {
+      for (let i = 0; i + 1 < all.length; i += 2) {
+        const name = all[i]!
+        const value = all[i + 1]!
+        switch (name.length) {
+          case 4: if (asciiEqualsLower(name, 'date')) date = true; break
+          case 10:
+            if (asciiEqualsLower(name, 'connection')) {
+              connection = true
+              if (listsToken(value, 'close')) this.#close = true
+            }
+            break
+          case 14: if (asciiEqualsLower(name, 'content-length')) length = true; break
+        }
         head += `${name}: ${value}\r\n`
-      }
-    }
-    if (headers !== undefined) {
-      for (let i = 0; i + 1 < headers.length; i += 2) {
-        note(headers[i]!, headers[i + 1]!)
-        head += `${headers[i]!}: ${headers[i + 1]!}\r\n`
       }
     }
     if (!date) head += `Date: ${httpDate()}\r\n`
@@ -287,8 +287,10 @@ export class Http1Response extends EventEmitter {
     return this
   }
 
-  #hasHeader(name: string): boolean {
-    return this.#headers?.some(([n]) => n.toLowerCase() === name) ?? false
+  #hasHeader(lower: string): boolean {
+    const headers = this.#headers
+    if (headers !== undefined) for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === lower) return true
+    return false
   }
 
   /** Held until `end()` or the end of this tick: the head and a short body leave in one writev. */
@@ -477,14 +479,17 @@ export class Http1Connection {
     this.#res = res
     this.#responding = true
     this.#waitingSince = -1
-    if (head.chunked) {
-      this.#framing = Body.chunked
-      this.#chunked.reset()
-    } else if (head.contentLength > 0) {
-      this.#framing = Body.length
-      this.#bodyRemaining = head.contentLength
-    } else {
-      this.#framing = Body.none
+    switch (req.bodyFraming) {
+      case 'chunked':
+        this.#framing = Body.chunked
+        this.#chunked.reset()
+        break
+      case 'length':
+        this.#framing = Body.length
+        this.#bodyRemaining = head.contentLength
+        break
+      case 'none':
+        this.#framing = Body.none
     }
     if (this.#framing === Body.none) {
       req.push(null)

@@ -28,10 +28,9 @@
 import { METHODS } from 'node:http'
 import { asciiEqualsLower } from '../router/request.ts'
 import { BadRequestError } from '../proxy/errors.ts'
-import { listsToken, parseFields } from '../proxy/h1-syntax.ts'
+import { isContentLength, listsToken, parseFields } from '../proxy/h1-syntax.ts'
 
 const KNOWN_METHODS = new Set(METHODS)
-const DIGITS = /^\d{1,15}$/
 
 export type FramingProblem = 'BothTeClPresent' | 'DuplicateContentLength'
 
@@ -106,7 +105,7 @@ export function parseRequestHead(text: string): RequestHead {
       case 14:
         if (asciiEqualsLower(name, 'content-length')) {
           const value = rawHeaders[i + 1]!
-          if (!DIGITS.test(value)) throw new BadRequestError(400, 'BadContentLength')
+          if (!isContentLength(value)) throw new BadRequestError(400, 'BadContentLength')
           if (contentLength !== -1) {
             if (Number(value) !== contentLength) throw new BadRequestError(400, 'MultipleContentLength')
             framingProblem = 'DuplicateContentLength'

@@ -17,7 +17,7 @@
  */
 import { asciiEqualsLower } from '../router/request.ts'
 import { ChunkedDecoder } from './h1-chunked.ts'
-import { hasControl, listsToken, parseFields } from './h1-syntax.ts'
+import { hasControl, isContentLength, listsToken, parseFields } from './h1-syntax.ts'
 import { BadResponseError } from './errors.ts'
 
 /** Response heads above this → 502 (spec §7.6). */
@@ -43,7 +43,6 @@ export interface ResponseSink {
 }
 
 const CRLF_CRLF = Buffer.from('\r\n\r\n', 'latin1')
-const DIGITS = /^\d{1,15}$/
 
 const Phase = { head: 0, length: 1, chunked: 2, untilClose: 3, done: 4 } as const
 type State = (typeof Phase)[keyof typeof Phase]
@@ -208,7 +207,7 @@ export class ResponseParser {
           break
         case 14:
           if (asciiEqualsLower(name, 'content-length')) {
-            if (contentLength !== -1 || !DIGITS.test(value)) throw bad('bad or repeated Content-Length')
+            if (contentLength !== -1 || !isContentLength(value)) throw bad('bad or repeated Content-Length')
             contentLength = Number(value)
           }
           break

@@ -31,6 +31,13 @@ export function hasControl(text: string, start: number, end: number): boolean {
   return false
 }
 
+const CONTENT_LENGTH = /^\d{1,15}$/
+
+/** A Content-Length value: digits only, at most 15 (below 2^53; RFC 9110 §8.6, no sign, no list). */
+export function isContentLength(value: string): boolean {
+  return CONTENT_LENGTH.test(value)
+}
+
 /** Whether a comma-separated header value (Connection, Transfer-Encoding …) lists `token`, case-insensitively. */
 export function listsToken(value: string, token: string): boolean {
   if (asciiEqualsLower(value, token)) return true

@@ -81,6 +81,8 @@ export interface ClientRequest extends Readable {
   readonly httpVersionMajor: number
   readonly httpVersionMinor: number
   readonly socket: Socket
+  /** HTTP/1.x: how the listener's parser framed the body (no need to read the headers again). */
+  readonly bodyFraming?: 'none' | 'length' | 'chunked'
   /** HTTP/1.x: an Ambiguous framing the listener's parser accepted (spec §6.3), for the desync mode. */
   readonly framingProblem?: 'BothTeClPresent' | 'DuplicateContentLength' | undefined
 }
@@ -181,25 +183,33 @@ function headersTooLarge(raw: readonly string[]): boolean {
   return false
 }
 
+interface RequestFraming { readonly body: boolean; readonly length: boolean }
+const NO_BODY: RequestFraming = { body: false, length: false }
+const LENGTH_BODY: RequestFraming = { body: true, length: true }
+const CHUNKED_BODY: RequestFraming = { body: true, length: false }
+
 /**
  * requestFraming: whether the request has a body, and whether its length is known
  * (Content-Length, forwarded as is) rather than chunked (sent chunked to the target).
- * Read from rawHeaders: the listener's parser has already refused ambiguous framing.
+ * HTTP/1.x requests carry what the listener's parser decided; HTTP/2 ones are read here.
  */
-function requestFraming(req: ClientRequest): { body: boolean; length: boolean } {
+function requestFraming(req: ClientRequest): RequestFraming {
+  switch (req.bodyFraming) {
+    case 'none': return NO_BODY
+    case 'length': return LENGTH_BODY
+    case 'chunked': return CHUNKED_BODY
+  }
   // HTTP/2: a body follows unless the HEADERS frame ended the stream (gRPC sends no Content-Length).
   const h2 = http2Stream(req)
   const raw = req.rawHeaders
   let length: string | undefined
-  let chunked = false
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!
-    if (name.length === 14 && asciiEqualsLower(name, 'content-length')) length = raw[i + 1]!
-    else if (name.length === 17 && asciiEqualsLower(name, 'transfer-encoding')) chunked = true
+    if (raw[i]!.length === 14 && asciiEqualsLower(raw[i]!, 'content-length')) length = raw[i + 1]!
   }
   if (h2 !== undefined) return { body: !h2.endAfterHeaders, length: length !== undefined }
-  if (chunked) return { body: true, length: false }
-  return { body: length !== undefined && length !== '0', length: length !== undefined }
+  // node:http's IncomingMessage (not used by the listeners; the shape allows it).
+  if (req.headers['transfer-encoding'] !== undefined) return CHUNKED_BODY
+  return length !== undefined && length !== '0' ? LENGTH_BODY : NO_BODY
 }
 
 export interface ConnectionInfo {
