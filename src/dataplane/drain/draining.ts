@@ -42,8 +42,8 @@ export function stopDraining(entry: TargetEntry): void {
 export function expireDrain(entry: TargetEntry): void {
   if (entry.drainTimer !== undefined) clearTimeout(entry.drainTimer)
   entry.drainTimer = undefined
-  for (const request of [...entry.inflight]) request.abort(new DeregistrationExpiredError())
-  for (const [client, target] of [...entry.upgraded]) {
+  for (const request of entry.inflight.values()) request.abort(new DeregistrationExpiredError())
+  for (const { client, target } of entry.upgraded.values()) {
     client.destroy()
     target.destroy()
   }

@@ -328,6 +328,8 @@ export class Http1Connection {
   readonly host: Http1Host
   /** When the connection was accepted, on the data plane's clock (client_keep_alive.seconds counts from it). */
   readonly openedAt: number
+  /** Its index in the listener's connection set (dataplane/slot-set.ts). */
+  slot = -1
   /** Bytes read but not parsed yet: a partial head, a partial chunk line, or pipelined requests. */
   #pending: Buffer | undefined
   #consuming = false

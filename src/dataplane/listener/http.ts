@@ -21,6 +21,7 @@ import type { PortBinding } from '../../config/snapshot.ts'
 import { handleRequest, sendAlbError, type ProxyRuntime } from '../proxy/proxy.ts'
 import { handleUpgrade, type UpgradeRuntime } from '../proxy/upgrade.ts'
 import { errorResponseBytes, InternalError } from '../proxy/errors.ts'
+import { Slot, SlotSet } from '../slot-set.ts'
 import { Http1Connection, type Http1Host, type Http1Request, type Http1Response } from './h1-connection.ts'
 
 /** How often idle and slow connections are looked at. */
@@ -30,8 +31,8 @@ export class HttpListenerServer implements Http1Host {
   readonly port: number
   readonly #server: Server
   readonly #runtime: ProxyRuntime & UpgradeRuntime
-  readonly #connections = new Set<Http1Connection>()
-  readonly #upgraded = new Set<Duplex>()
+  readonly #connections = new SlotSet<Http1Connection>()
+  readonly #upgraded = new SlotSet<Slot<Duplex>>()
   #binding: PortBinding
   #closing = false
   #closed: Promise<void> | undefined
@@ -106,8 +107,8 @@ export class HttpListenerServer implements Http1Host {
       this.#onDrained = settle
       if (this.#listening) this.#server.close(() => { this.#serverClosed = true; settle() })
       else this.#serverClosed = true
-      for (const conn of [...this.#connections]) conn.closeIfIdle()
-      for (const socket of this.#upgraded) socket.destroy()
+      for (const conn of this.#connections.values()) conn.closeIfIdle()
+      for (const upgraded of this.#upgraded.values()) upgraded.value.destroy()
       settle()
     })
     return this.#closed
@@ -116,8 +117,8 @@ export class HttpListenerServer implements Http1Host {
   /** Forced: every connection is cut now. Idempotent. */
   destroy(): Promise<void> {
     const closed = this.close()
-    for (const conn of [...this.#connections]) conn.destroy()
-    for (const socket of this.#upgraded) socket.destroy()
+    for (const conn of this.#connections.values()) conn.destroy()
+    for (const upgraded of this.#upgraded.values()) upgraded.value.destroy()
     return closed
   }
 
@@ -132,8 +133,9 @@ export class HttpListenerServer implements Http1Host {
   }
 
   onUpgrade(req: Http1Request, socket: Duplex, head: Buffer): void {
-    this.#upgraded.add(socket)
-    socket.once('close', () => this.#upgraded.delete(socket))
+    const upgraded = new Slot(socket)
+    this.#upgraded.add(upgraded)
+    socket.once('close', () => this.#upgraded.delete(upgraded))
     try {
       handleUpgrade(req, socket, head, this.#binding, this.#runtime)
     } catch {
@@ -154,7 +156,7 @@ export class HttpListenerServer implements Http1Host {
 
   #checkIdle(): void {
     const now = Date.now()
-    for (const conn of this.#connections) conn.checkIdle(now)
+    for (const conn of this.#connections.values()) conn.checkIdle(now)
   }
 
   #stopIdleCheck(): void {

@@ -35,6 +35,7 @@ import { InternalError } from '../proxy/errors.ts'
 import { AlbHttp2Request, AlbHttp2Response } from '../proxy/h2.ts'
 import { isGrpcRequest } from '../proxy/grpc.ts'
 import { HttpListenerServer } from './http.ts'
+import { Slot, SlotSet } from '../slot-set.ts'
 
 /** Concurrent streams per HTTP/2 connection (spec §7.6). */
 export const MAX_CONCURRENT_STREAMS = 128
@@ -75,8 +76,8 @@ export class HttpsListenerServer {
   readonly #h2: Http2Server<typeof IncomingMessage, typeof ServerResponse, typeof AlbHttp2Request, typeof AlbHttp2Response>
   readonly #contexts = new SecureContextCache()
   /** Raw TCP sockets, handshaking or handed over: destroy() cuts them all. */
-  readonly #sockets = new Set<Socket>()
-  readonly #sessions = new Set<ServerHttp2Session>()
+  readonly #sockets = new SlotSet<Slot<Socket>>()
+  readonly #sessions = new SlotSet<Slot<ServerHttp2Session>>()
   #binding: PortBinding
   /** `arn|version|policy` of the server's own context, to replace it only when it changes. */
   #defaultContextKey: string
@@ -109,8 +110,9 @@ export class HttpsListenerServer {
       },
     })
     this.#tls.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket)
-      socket.once('close', () => this.#sockets.delete(socket))
+      const member = new Slot(socket)
+      this.#sockets.add(member)
+      socket.once('close', () => this.#sockets.delete(member))
       socket.on('error', () => {})
     })
     // Handshake failures (protocol version or cipher refused by the policy, no certificate)
@@ -172,11 +174,11 @@ export class HttpsListenerServer {
     this.#closed ??= Promise.all([
       new Promise<void>((resolve) => this.#tls.close(() => resolve())),
       this.#http1.close(),
-      ...[...this.#sessions].map((session) => new Promise<void>((resolve) => session.close(() => resolve()))),
+      ...this.#sessions.values().map(({ value: session }) => new Promise<void>((resolve) => session.close(() => resolve()))),
       new Promise<void>((resolve) => this.#h2.close(() => resolve())),
     ]).then(() => undefined)
     // Connections still handshaking are not anybody's yet.
-    for (const socket of this.#sockets) if (!(socket as Partial<TLSSocket>).encrypted) socket.destroy()
+    for (const { value: socket } of this.#sockets.values()) if (!(socket as Partial<TLSSocket>).encrypted) socket.destroy()
     return this.#closed
   }
 
@@ -184,8 +186,8 @@ export class HttpsListenerServer {
   destroy(): Promise<void> {
     const closed = this.close()
     this.#http1.destroy().catch(() => {})
-    for (const session of this.#sessions) session.destroy()
-    for (const socket of this.#sockets) socket.destroy()
+    for (const { value: session } of this.#sessions.values()) session.destroy()
+    for (const { value: socket } of this.#sockets.values()) socket.destroy()
     return closed
   }
 
@@ -204,7 +206,8 @@ export class HttpsListenerServer {
   }
 
   #onSession(session: ServerHttp2Session): void {
-    this.#sessions.add(session)
+    const member = new Slot(session)
+    this.#sessions.add(member)
     const listener = this.#binding.listeners[0]!.loadBalancer
     // idle_timeout applies to HTTP/2 connections too (spec §7.6): no stream activity → close.
     session.setTimeout(listener.idleTimeoutMs, () => session.close())
@@ -218,7 +221,7 @@ export class HttpsListenerServer {
     session.on('error', () => {})
     session.once('close', () => {
       clearTimeout(lifetime)
-      this.#sessions.delete(session)
+      this.#sessions.delete(member)
     })
   }
 

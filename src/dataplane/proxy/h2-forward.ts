@@ -90,7 +90,7 @@ function exchange(ctx: H2ForwardContext, state: TargetState, entry: TargetEntry,
   let stream: ClientHttp2Stream
   let responded = false
   let released = false
-  const inflight: InFlight = { abort: (err) => stream.destroy(err) }
+  const inflight: InFlight = { abort: (err) => stream.destroy(err), slot: -1 }
   const release = (outcome: 'ok' | 'connect_error' | 'timeout' | 'bad_response' | 'client_abort'): void => {
     if (released) return
     released = true

@@ -371,6 +371,8 @@ function forward(
  * ```
  */
 class Exchange implements ExchangeHandler, InFlight {
+  /** Its index in the target's in-flight set (upstream/registry.ts). */
+  slot = -1
   readonly #req: ClientRequest
   readonly #res: ClientResponse
   readonly #listener: CompiledListener

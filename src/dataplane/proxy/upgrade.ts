@@ -18,6 +18,7 @@ import { redirectLocation, redirectStatus } from '../actions/redirect.ts'
 import { stripPort } from '../router/request.ts'
 import type { TargetGroupRuntime } from '../upstream/group.ts'
 import type { TargetState } from '../upstream/target-state.ts'
+import type { UpgradedPair } from '../upstream/registry.ts'
 import {
   AlbError, BadRequestError, ConnectError, InternalError, NoTargetError, TargetTimeoutError, errorResponseBytes, statusFor,
 } from './errors.ts'
@@ -140,7 +141,7 @@ function pin(
       group.balancer.release(state, 'client_abort')
       return
     }
-    const pair = [client, target] as const
+    const pair: UpgradedPair = { client, target, slot: -1 }
     entry.upgraded.add(pair)
     state.upgraded++
     let done = false

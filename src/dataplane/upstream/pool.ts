@@ -22,6 +22,7 @@ import type { Readable } from 'node:stream'
 import { type AlbError, BadRequestError, BadResponseError, ClientTimeoutError, ConnectError, TargetClosedError, TargetTimeoutError } from '../proxy/errors.ts'
 import { ResponseParser, type ResponseHead, type ResponseSink } from '../proxy/h1-response.ts'
 import { targetTlsOptions } from './tls-pool.ts'
+import { SlotSet, type Slotted } from '../slot-set.ts'
 
 /** No connection to the target within this → 504 (spec §7.4). */
 export const TARGET_CONNECT_TIMEOUT_MS = 10_000
@@ -76,7 +77,9 @@ export function requestHead(req: OutgoingRequest): string {
 }
 
 /** One keep-alive connection to a target; carries one exchange at a time. */
-export class TargetConnection implements ResponseSink {
+export class TargetConnection implements ResponseSink, Slotted {
+  /** Its index in the pool's set of open connections (dataplane/slot-set.ts). */
+  slot = -1
   readonly #pool: TargetPool
   readonly #socket: Socket
   readonly #parser = new ResponseParser()
@@ -337,7 +340,7 @@ export class TargetPool {
   readonly #clock: () => number
   /** Idle connections, most recently used last. */
   readonly #idle: TargetConnection[] = []
-  readonly #all = new Set<TargetConnection>()
+  readonly #all = new SlotSet<TargetConnection>()
   #sweep: NodeJS.Timeout | undefined
   #closed = false
   #destroyed = false
@@ -407,7 +410,7 @@ export class TargetPool {
   destroy(): void {
     this.#closed = true
     this.#destroyed = true
-    for (const conn of [...this.#all]) conn.destroy()
+    for (const conn of this.#all.values()) conn.destroy()
     this.#stopSweep()
   }
 

@@ -8,18 +8,25 @@ import type { Duplex } from 'node:stream'
 import type { TargetState } from './target-state.ts'
 import { TargetPool } from './pool.ts'
 import { closeTargetSession } from './h2-session.ts'
+import { SlotSet, type Slotted } from '../slot-set.ts'
 
 /** Something in flight on a target that draining may have to cut short. */
-export interface InFlight {
+export interface InFlight extends Slotted {
   abort(err: Error): void
+}
+
+/** An upgraded (WebSocket) socket pair in a target's `upgraded` set. */
+export interface UpgradedPair extends Slotted {
+  readonly client: Duplex
+  readonly target: Duplex
 }
 
 export class TargetEntry {
   readonly state: TargetState
   /** Requests in flight (proxied HTTP exchanges). */
-  readonly inflight = new Set<InFlight>()
-  /** Upgraded (WebSocket) socket pairs: [client, target]. */
-  readonly upgraded = new Set<readonly [Duplex, Duplex]>()
+  readonly inflight = new SlotSet<InFlight>()
+  /** Upgraded (WebSocket) socket pairs. */
+  readonly upgraded = new SlotSet<UpgradedPair>()
   /** Health flags from the checker, kept apart from Draining/Unused which come from config. */
   healthFlags = 0
   configFlags = 0
