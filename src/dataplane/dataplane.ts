@@ -250,7 +250,7 @@ export class DataPlane implements ProxyRuntime {
     const entry = this.#registry.get(key)
     if (entry === undefined) return
     this.#applyHealth(entry, this.clock())
-    this.#groups.get(entry.state.targetGroupArn)?.refresh()
+    this.#groups.get(entry.state.targetGroupArn)?.invalidate(entry)
   }
 
   #reconcilePorts(snapshot: ConfigSnapshot): Promise<void> {

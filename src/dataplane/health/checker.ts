@@ -26,6 +26,7 @@
 import type { HealthCheck } from '../../model/resources.ts'
 import { HealthFlag } from '../upstream/target-state.ts'
 import { PassiveFailures } from './passive.ts'
+import { Slot, SlotSet } from '../slot-set.ts'
 import { probe, type ProbeRequest } from './probe.ts'
 import {
   classify, healthOf, stepConfig, step, HEALTH_CHECK_DISABLED, INITIAL_COUNTERS,
@@ -109,7 +110,8 @@ interface Entry {
   lastProbeAt: number
   /** Aborted when the target is removed or its checks are disabled; replaced when they restart. */
   controller: AbortController
-  readonly inFlight: Set<Promise<void>>
+  /** Probes running (a SlotSet, not a Set: see dataplane/slot-set.ts). */
+  readonly inFlight: SlotSet<Slot<Promise<void>>>
   /** A passive re-check is in flight; further passive failures do not pile up more. */
   recheck: boolean
 }
@@ -220,7 +222,7 @@ export class HealthChecker {
     const inFlight: Promise<void>[] = []
     for (const entry of this.#entries.values()) {
       this.#stop(entry)
-      inFlight.push(...entry.inFlight)
+      for (const running of entry.inFlight.values()) inFlight.push(running.value)
     }
     this.#entries.clear()
     this.#passive.clear()
@@ -237,7 +239,7 @@ export class HealthChecker {
       timer: undefined,
       lastProbeAt: performance.now(),
       controller: new AbortController(),
-      inFlight: new Set(),
+      inFlight: new SlotSet(),
       recheck: false,
     }
     this.#entries.set(target.key, entry)
@@ -321,15 +323,15 @@ export class HealthChecker {
     // then marks it started): seed 003 shows RegistrationInProgress right after register-targets,
     // and a target that passes its first check goes straight to healthy.
     const settled = (result: ProbeResult): void => {
-      entry.inFlight.delete(running)
+      entry.inFlight.delete(member)
       if (signal.aborted) return
       done?.()
       this.#apply(entry, result, seq)
     }
     // probe() never rejects; the rejection handler only keeps a bug there from becoming an
     // unhandled rejection.
-    const running: Promise<void> = probe(entry.request, signal).then(settled, () => settled(PROBE_ERROR))
-    entry.inFlight.add(running)
+    const member = new Slot(probe(entry.request, signal).then(settled, () => settled(PROBE_ERROR)))
+    entry.inFlight.add(member)
   }
 
   #apply(entry: Entry, result: ProbeResult, seq: number): void {

@@ -16,10 +16,10 @@ export class TargetGroupRuntime {
   compiled: CompiledTargetGroup
   balancer: Balancer
   entries: readonly TargetEntry[] = []
-  /** flags === 0. */
-  routable: readonly TargetState[] = []
-  /** Not draining and not unused (fail-open candidates, spec §4.5). */
-  failOpen: readonly TargetState[] = []
+  #routable: readonly TargetState[] = []
+  #failOpen: readonly TargetState[] = []
+  /** A target's flags changed since the lists were built. */
+  #stale = false
   readonly #random: () => number
 
   constructor(compiled: CompiledTargetGroup, random: () => number) {
@@ -38,8 +38,31 @@ export class TargetGroupRuntime {
     this.refresh()
   }
 
+  /** flags === 0. */
+  get routable(): readonly TargetState[] {
+    if (this.#stale) this.refresh()
+    return this.#routable
+  }
+
+  /** Not draining and not unused (fail-open candidates, spec §4.5). */
+  get failOpen(): readonly TargetState[] {
+    if (this.#stale) this.refresh()
+    return this.#failOpen
+  }
+
+  /**
+   * One target's health changed: its flags now, the lists when next read. A burst of health
+   * transitions (1,000 targets passing their first check within one interval) costs one
+   * rebuild, when the next request picks a target, not one per transition.
+   */
+  invalidate(entry: TargetEntry): void {
+    entry.state.flags = entry.configFlags | entry.healthFlags
+    this.#stale = true
+  }
+
   /** Rebuilds the pick lists after any flag change. */
   refresh(): void {
+    this.#stale = false
     const routable: TargetState[] = []
     const failOpen: TargetState[] = []
     for (const entry of this.entries) {
@@ -48,8 +71,8 @@ export class TargetGroupRuntime {
       if (state.flags === 0) routable.push(state)
       if ((state.flags & FAIL_OPEN_BLOCKERS) === 0) failOpen.push(state)
     }
-    this.routable = routable
-    this.failOpen = failOpen
+    this.#routable = routable
+    this.#failOpen = failOpen
   }
 
   /** Whether any target is registered and not drained away (else the ALB answers 503). */
