@@ -36,6 +36,7 @@ import { AlbHttp2Request, AlbHttp2Response } from '../proxy/h2.ts'
 import { isGrpcRequest } from '../proxy/grpc.ts'
 import { HttpListenerServer } from './http.ts'
 import { Slot, SlotSet } from '../slot-set.ts'
+import { untangleStreamTables } from '../h2-stream-tables.ts'
 
 /** Concurrent streams per HTTP/2 connection (spec §7.6). */
 export const MAX_CONCURRENT_STREAMS = 128
@@ -206,6 +207,7 @@ export class HttpsListenerServer {
   }
 
   #onSession(session: ServerHttp2Session): void {
+    untangleStreamTables(session)
     const member = new Slot(session)
     this.#sessions.add(member)
     const listener = this.#binding.listeners[0]!.loadBalancer

@@ -10,6 +10,7 @@ import { connect, type ClientHttp2Session } from 'node:http2'
 import type { TargetEntry } from './registry.ts'
 import { targetTlsOptions } from './tls-pool.ts'
 import { TARGET_CONNECT_TIMEOUT_MS } from './pool.ts'
+import { untangleStreamTables } from '../h2-stream-tables.ts'
 
 const sessions = new WeakMap<TargetEntry, ClientHttp2Session>()
 
@@ -22,6 +23,7 @@ export function targetSession(entry: TargetEntry, idleTimeoutMs: number): Client
   const session = entry.tls
     ? connect(`https://${authority}`, { ...targetTlsOptions(), ALPNProtocols: ['h2'] })
     : connect(`http://${authority}`)
+  untangleStreamTables(session)
   session.on('error', () => {}) // surfaces on the streams
   session.setTimeout(idleTimeoutMs, () => session.close())
   // No connection within 10 s → 504 (spec §7.4), reported by the streams waiting on it.
