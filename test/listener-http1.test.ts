@@ -558,17 +558,23 @@ describe('HTTP/1.1 listener over raw sockets', { timeout: 120_000 }, () => {
     const client = await RawClient.open(site.port)
     await client.write(request('GET', '/echo?half'))
     client.socket.end()
-    assert.equal(json(await client.response()).url, '/echo?half')
+    const response = await client.response()
+    assert.equal(json(response).url, '/echo?half')
+    // Its end arrived while the target answered: the answer says the connection closes.
+    assert.equal(response.header('connection'), 'close')
     assert.equal(await client.closed(), '')
   })
 
   it('answers every pipelined request of a client that half-closed after writing them', { timeout: TEST_TIMEOUT_MS }, async () => {
     const client = await RawClient.open(site.port)
     client.socket.end(request('GET', '/echo?p1') + request('GET', '/fixed') + `${request('POST', '/echo?p3', ['Content-Length: 2']).trimEnd()}\r\n\r\nok`)
-    assert.equal(json(await client.response()).url, '/echo?p1')
+    const first = await client.response()
+    assert.equal(json(first).url, '/echo?p1')
+    assert.equal(first.header('connection'), 'keep-alive', 'more requests follow it')
     assert.equal((await client.response()).body.toString(), 'fixed body')
     const third = await client.response()
     assert.equal(json(third).body, 'ok')
+    assert.equal(third.header('connection'), 'close', 'the last answer')
     assert.equal(await client.closed(), '')
   })
 

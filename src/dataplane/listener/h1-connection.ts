@@ -236,7 +236,7 @@ export class Http1Response extends EventEmitter {
         this.#close = true // HTTP/1.0: the body ends with the connection
       }
     }
-    if (!req.keepAlive || this.#conn.host.closing) this.#close = true
+    if (!req.keepAlive || this.#conn.host.closing || this.#conn.lastAnswer) this.#close = true
     if (!connection) head += this.#close ? 'Connection: close\r\n' : 'Connection: keep-alive\r\n'
     this.headersSent = true
     this.#cork()
@@ -364,6 +364,15 @@ export class Http1Connection {
     socket.on('drain', () => this.#res?.emit('drain'))
     socket.on('error', () => {}) // a reset client: 'close' follows
     socket.on('close', () => this.#onClose())
+  }
+
+  /**
+   * The client half-closed and sent nothing after the request being answered: this answer is
+   * the last. Not claimed for an answer given while a read is still being parsed (a fixed
+   * response in a pipelined batch): what follows it is not in #pending yet.
+   */
+  get lastAnswer(): boolean {
+    return this.#peerEnded && this.#pending === undefined && !this.#consuming
   }
 
   /** No request in flight and nothing of the next one received. */

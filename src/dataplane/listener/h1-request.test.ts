@@ -55,7 +55,8 @@ describe('parseRequestHead: accepted heads', () => {
     ['HTTP/1.0 Connection: Keep-Alive among tokens', head('GET / HTTP/1.0', 'Connection: foo,Keep-Alive'), { keepAlive: true }],
     ['HTTP/1.0 keep-alive and close', head('GET / HTTP/1.0', 'Connection: keep-alive, close'), { keepAlive: false }],
     ['HTTP/0.9 (the front end accepts it, spec §7.6)', head('GET / HTTP/0.9'), { versionMajor: 0, versionMinor: 9, keepAlive: false }],
-    ['HTTP/0.9 with Connection: keep-alive, as llhttp (only 1.1+ defaults to it)', head('GET / HTTP/0.9', 'Connection: keep-alive'), { keepAlive: true }],
+    ['HTTP/0.9 with Connection: keep-alive: 0.9 has no persistent connections', head('GET / HTTP/0.9', 'Connection: keep-alive'), { keepAlive: false }],
+    ['HTTP/1.0 with Connection: keep-alive', head('GET / HTTP/1.0', 'Connection: keep-alive'), { keepAlive: true }],
     // Field lines.
     ['OWS around values trimmed', head('GET / HTTP/1.1', 'Host:   a.example  ', 'X-Tab:\t\tb\t', 'X-Inner: c  d'), {
       rawHeaders: ['Host', 'a.example', 'X-Tab', 'b', 'X-Inner', 'c  d'],

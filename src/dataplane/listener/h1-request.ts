@@ -134,7 +134,9 @@ export function parseRequestHead(text: string): RequestHead {
     }
   }
   const close = connection !== undefined && listsToken(connection, 'close')
-  const keepAlive = versionMinor >= 1 && versionMajor === 1 ? !close : !close && connection !== undefined && listsToken(connection, 'keep-alive')
+  // HTTP/1.1 persists unless told not to; 1.0 only when asked (RFC 9112 §9.3); 0.9 never had
+  // persistent connections, whatever its (non-standard) header lines say.
+  const keepAlive = versionMajor === 1 && (versionMinor >= 1 ? !close : !close && connection !== undefined && listsToken(connection, 'keep-alive'))
   const upgrade = method === 'CONNECT' || (upgradeHeader && connection !== undefined && listsToken(connection, 'upgrade'))
   // A server must not send 100 Continue to an HTTP/1.0 (or 0.9) client (RFC 9110 §10.1.1).
   if (versionMajor !== 1 || versionMinor < 1) expectContinue = false
