@@ -98,6 +98,7 @@ export class ResponseParser {
     return this.#state !== Phase.head
   }
 
+  /** Parses what was read; `chunk` may be reused by the caller afterwards (what must outlive the call is copied). */
   execute(chunk: Buffer): void {
     if (this.#state === Phase.done) throw bad('data without a request')
     let buf = chunk
@@ -112,7 +113,7 @@ export class ResponseParser {
           const end = buf.indexOf(CRLF_CRLF, offset)
           if (end === -1) {
             if (buf.length - offset > MAX_RESPONSE_HEAD_BYTES) throw bad('response head too large')
-            this.#pending = buf.subarray(offset)
+            this.#pending = Buffer.from(buf.subarray(offset)) // a copy: the caller may reuse its buffer
             return
           }
           if (end - offset > MAX_RESPONSE_HEAD_BYTES) throw bad('response head too large')
@@ -138,7 +139,7 @@ export class ResponseParser {
             offset = next
             this.#complete(offset < buf.length)
           } else if (next < buf.length) {
-            this.#pending = buf.subarray(next) // a chunk-size or trailer line continues in the next read
+            this.#pending = Buffer.from(buf.subarray(next)) // a chunk-size or trailer line continues in the next read (copied)
             return
           } else {
             offset = next

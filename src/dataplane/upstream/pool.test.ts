@@ -14,8 +14,12 @@ interface Result {
   connected: boolean
 }
 
-/** Runs one exchange; `slowReader` makes onBody refuse every chunk and resume a tick later (backpressure). */
-function exchange(pool: TargetPool, req: Partial<OutgoingRequest>, options: { slowReader?: boolean; fresh?: boolean } = {}): Promise<Result> {
+/**
+ * Runs one exchange; `slowReader` makes onBody refuse every chunk and resume a tick later
+ * (backpressure); `keepChunks` keeps the body pieces as handed over, as a socket's write queue
+ * does, instead of copying them.
+ */
+function exchange(pool: TargetPool, req: Partial<OutgoingRequest>, options: { slowReader?: boolean; fresh?: boolean; keepChunks?: boolean } = {}): Promise<Result> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
     const result: Result = { body: Buffer.alloc(0), connected: false }
@@ -24,7 +28,7 @@ function exchange(pool: TargetPool, req: Partial<OutgoingRequest>, options: { sl
       onConnect: () => { result.connected = true },
       onHead: (head) => { result.head = head },
       onBody: (chunk) => {
-        chunks.push(Buffer.from(chunk))
+        chunks.push(options.keepChunks === true ? chunk : Buffer.from(chunk))
         if (options.slowReader !== true) return true
         setImmediate(() => conn.resume())
         return false
@@ -166,6 +170,50 @@ describe('TargetPool: HTTP/1.1 to targets (proxy fast path)', () => {
     assert.ok(r.error instanceof BadResponseError)
     assert.equal(p.size, 0)
     raw.close()
+  })
+
+  it('keeps each response intact while connections interleave reads of split heads and chunk lines', { timeout: 10_000 }, async (t) => {
+    // Every plain connection reads into one shared buffer: a partial head or chunk line kept
+    // from one read must survive other connections' reads landing in between.
+    const pieces = (id: number): string[] => {
+      const body = `body of ${id} `.repeat(20)
+      const wire = `HTTP/1.1 200 OK\r\nX-Id: ${id}\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+      const out: string[] = []
+      for (let i = 0; i < wire.length; i += 7) out.push(wire.slice(i, i + 7))
+      return out
+    }
+    const raw = createNetServer((socket) => {
+      socket.setNoDelay(true)
+      socket.once('data', (data: Buffer) => {
+        const id = Number(/X-Id: (\d+)/.exec(data.toString('latin1'))![1])
+        const rest = pieces(id)
+        const next = (): void => {
+          const piece = rest.shift()
+          if (piece === undefined) return
+          socket.write(piece)
+          setImmediate(next)
+        }
+        next()
+      })
+      socket.on('error', () => {})
+    })
+    const rawPort = await listen(raw)
+    const p = new TargetPool({ host: '127.0.0.1', port: rawPort, tls: false, idleTimeoutMs: 60_000 })
+    // A mangled response may never complete: at the test's timeout, cut every exchange so it fails instead of hanging.
+    t.signal.addEventListener('abort', () => p.destroy())
+    try {
+      const ids = [1, 2, 3, 4, 5, 6]
+      const results = await Promise.all(ids.map((id) => exchange(p, { headers: ['Host', 't', 'X-Id', String(id)] }, { fresh: true, keepChunks: true })))
+      for (const [i, r] of results.entries()) {
+        assert.equal(r.error, undefined)
+        const id = ids[i]!
+        assert.deepEqual(r.head?.headers.slice(0, 2), ['X-Id', String(id)])
+        assert.equal(r.body.toString(), `body of ${id} `.repeat(20))
+      }
+    } finally {
+      p.destroy()
+      raw.close()
+    }
   })
 
   it('aborts an exchange in flight and destroys its connection', async () => {

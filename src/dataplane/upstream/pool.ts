@@ -76,6 +76,14 @@ export function requestHead(req: OutgoingRequest): string {
   return `${head}\r\n`
 }
 
+/**
+ * Where every plain target connection reads into (net's `onread`): the bytes are parsed
+ * before the next read can land, so one buffer serves them all — no buffer allocated per
+ * read, and the reads skip the stream machinery ('data' events). What outlives the read (a
+ * body piece handed on, a partial head) is copied (ResponseParser, #onBody below).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
 /** One keep-alive connection to a target; carries one exchange at a time. */
 export class TargetConnection implements ResponseSink, Slotted {
   /** Its index in the pool's set of open connections (dataplane/slot-set.ts). */
@@ -94,6 +102,8 @@ export class TargetConnection implements ResponseSink, Slotted {
   #keepAliveMs = DEFAULT_KEEP_ALIVE_MS
   idleSince = 0
   #closed = false
+  /** Reads land in the shared READ_BUFFER: body pieces are copied before they are handed on. */
+  readonly #readInto: boolean
 
   constructor(pool: TargetPool) {
     this.#pool = pool
@@ -104,11 +114,16 @@ export class TargetConnection implements ResponseSink, Slotted {
         // SNI only carries DNS names (RFC 6066 §3); targets are mostly addresses.
         ...(isIP(options.host) === 0 ? { servername: options.host } : {}),
       })
-      : netConnect({ host: options.host, port: options.port, noDelay: true })
+      : netConnect({
+        host: options.host, port: options.port, noDelay: true,
+        // true: go on reading (a pause for backpressure is socket.pause(), which net honours here too).
+        onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array) => { this.#onRead(buffer, length); return true } },
+      })
+    this.#readInto = !options.tls
     this.#socket = socket
     socket.setTimeout(TARGET_CONNECT_TIMEOUT_MS)
     socket.once(options.tls ? 'secureConnect' : 'connect', () => this.#onConnected())
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    if (options.tls) socket.on('data', (chunk: Buffer) => this.#onData(chunk))
     socket.on('end', () => this.#onEnd())
     socket.on('timeout', () => this.#onTimeout())
     socket.on('error', (err) => this.#fail(err))
@@ -236,6 +251,10 @@ export class TargetConnection implements ResponseSink, Slotted {
     this.#detachBody?.()
   }
 
+  #onRead(buffer: Uint8Array, length: number): void {
+    this.#onData(Buffer.from(buffer.buffer, buffer.byteOffset, length))
+  }
+
   #onData(chunk: Buffer): void {
     if (this.#handler === undefined) {
       // Bytes while idle (never legitimate without a request): the framing is lost.
@@ -260,7 +279,7 @@ export class TargetConnection implements ResponseSink, Slotted {
 
   onBody(chunk: Buffer): void {
     const handler = this.#handler
-    if (handler !== undefined && !handler.onBody(chunk)) this.#socket.pause()
+    if (handler !== undefined && !handler.onBody(this.#readInto ? Buffer.from(chunk) : chunk)) this.#socket.pause()
   }
 
   onEnd(reusable: boolean): void {
