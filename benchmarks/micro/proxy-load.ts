@@ -11,7 +11,7 @@
  * when OpenALB exits on SIGTERM), LOAD_DIRECT=1 (also measure the targets directly),
  * LOAD_BASELINE=<path to another build's dist/src/cli/main.js> (measured in interleaved
  * rounds with this build: on a shared machine only an A/B in the same run means anything),
- * LOAD_GAP_SECONDS (idle time between rounds), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
+ * LOAD_GAP_SECONDS (idle time between rounds), LOAD_PROTOCOL=HTTPS (a TLS listener, as the `https` scenario), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
  * LOAD_BASELINE set to this build, an A/B of node flags.
  */
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
@@ -21,7 +21,8 @@ import { ACMClient } from '@aws-sdk/client-acm'
 import { EC2Client, DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
 import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ROOT, freePort, run, startProcess, withCpu } from '../scenarios/support.ts'
-import { createListener, createTargetGroup, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
+import { createListener, createTargetGroup, importCertificate, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
+import { selfSigned } from '../../test/support/openssl.ts'
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5)
 const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 2)
@@ -31,6 +32,9 @@ const GAP = Number(process.env.LOAD_GAP_SECONDS ?? 0)
 const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
 const NODE_ARGS = words(process.env.LOAD_NODE_ARGS)
 const BASELINE_NODE_ARGS = process.env.LOAD_BASELINE_NODE_ARGS === undefined ? NODE_ARGS : words(process.env.LOAD_BASELINE_NODE_ARGS)
+/** HTTP (default) or HTTPS: a TLS listener with an imported self-signed certificate, as the bench's `https` scenario. */
+const PROTOCOL = process.env.LOAD_PROTOCOL === 'HTTPS' ? 'HTTPS' : 'HTTP'
+const CERT = PROTOCOL === 'HTTPS' ? selfSigned('load.test', ['load.test', 'localhost']) : undefined
 
 async function startAlb(main: string, nodeArgs: string[]): Promise<OpenAlb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openalb-load-'))
@@ -80,9 +84,10 @@ async function load(url: string, pid: number | undefined, seconds: number): Prom
 async function configure(alb: OpenAlb, ports: number[]): Promise<string> {
   const tg = await createTargetGroup(alb, 'load', ports)
   const port = await freePort()
-  await createListener(alb, { port, protocol: 'HTTP', targetGroupArn: tg })
+  const certificateArn = CERT === undefined ? undefined : await importCertificate(alb, CERT)
+  await createListener(alb, { port, protocol: PROTOCOL, targetGroupArn: tg, ...(certificateArn === undefined ? {} : { certificateArn }) })
   await waitHealthy(alb, tg)
-  return `http://127.0.0.1:${port}/`
+  return `${PROTOCOL.toLowerCase()}://127.0.0.1:${port}/`
 }
 
 const targets = await startTargets({ ports: 2 })
