@@ -11,7 +11,7 @@
  * when OpenALB exits on SIGTERM), LOAD_DIRECT=1 (also measure the targets directly),
  * LOAD_BASELINE=<path to another build's dist/src/cli/main.js> (measured in interleaved
  * rounds with this build: on a shared machine only an A/B in the same run means anything),
- * LOAD_GAP_SECONDS (idle time between rounds), LOAD_PROTOCOL=HTTPS (a TLS listener, as the `https` scenario), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
+ * LOAD_GAP_SECONDS (idle time between rounds), LOAD_PROTOCOL=HTTPS | H2 (a TLS listener driven by wrk or h2load, as the `https` and `h2` scenarios), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
  * LOAD_BASELINE set to this build, an A/B of node flags.
  */
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { ACMClient } from '@aws-sdk/client-acm'
 import { EC2Client, DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
 import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { ROOT, freePort, run, startProcess, withCpu } from '../scenarios/support.ts'
+import { ROOT, freePort, h2load, run, startProcess, withCpu } from '../scenarios/support.ts'
 import { createListener, createTargetGroup, importCertificate, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
 import { selfSigned } from '../../test/support/openssl.ts'
 
@@ -32,9 +32,15 @@ const GAP = Number(process.env.LOAD_GAP_SECONDS ?? 0)
 const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
 const NODE_ARGS = words(process.env.LOAD_NODE_ARGS)
 const BASELINE_NODE_ARGS = process.env.LOAD_BASELINE_NODE_ARGS === undefined ? NODE_ARGS : words(process.env.LOAD_BASELINE_NODE_ARGS)
-/** HTTP (default) or HTTPS: a TLS listener with an imported self-signed certificate, as the bench's `https` scenario. */
-const PROTOCOL = process.env.LOAD_PROTOCOL === 'HTTPS' ? 'HTTPS' : 'HTTP'
+/**
+ * HTTP (default); HTTPS: a TLS listener with an imported self-signed certificate, as the bench's
+ * `https` scenario; H2: that listener driven by h2load over HTTP/2, as the `h2` scenario.
+ */
+const LOAD_PROTOCOL = process.env.LOAD_PROTOCOL ?? 'HTTP'
+const H2 = LOAD_PROTOCOL === 'H2'
+const PROTOCOL = LOAD_PROTOCOL === 'HTTPS' || H2 ? 'HTTPS' : 'HTTP'
 const CERT = PROTOCOL === 'HTTPS' ? selfSigned('load.test', ['load.test', 'localhost']) : undefined
+const H2LOAD_DIR = mkdtempSync(join(tmpdir(), 'openalb-h2load-'))
 
 async function startAlb(main: string, nodeArgs: string[]): Promise<OpenAlb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openalb-load-'))
@@ -68,6 +74,13 @@ function cpuSplit(pid: number | undefined): [number, number] {
 }
 
 async function load(url: string, pid: number | undefined, seconds: number): Promise<string> {
+  if (H2) {
+    const [user0, sys0] = cpuSplit(pid)
+    const m = await h2load(url, pid, H2LOAD_DIR, seconds)
+    const [user1, sys1] = cpuSplit(pid)
+    const perRequest = (s: number): string => ((s * 1e6) / m.requests).toFixed(1)
+    return `${m.rps.toFixed(0)} req/s, p50 ${m.p50ms.toFixed(2)}ms, p99 ${m.p99ms.toFixed(2)}ms, ${m.cpuUsPerReq?.toFixed(1) ?? '–'} (user ${perRequest(user1 - user0)} + sys ${perRequest(sys1 - sys0)}) µs CPU/req, ${m.errors} errors`
+  }
   const [user0, sys0] = cpuSplit(pid)
   const { value: out, cpuSeconds } = await withCpu(pid, () => run('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', url]))
   const [user1, sys1] = cpuSplit(pid)

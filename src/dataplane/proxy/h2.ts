@@ -64,15 +64,15 @@ export function http1RawHeaders(raw: readonly string[]): string[] {
  * AlbHttp2Request: rawHeaders in HTTP/1.1 form (computed once). Node's compat request builds
  * rawHeaders from the stream's header list; we replace it with the translated list.
  */
-export class AlbHttp2Request extends Http2ServerRequest {}
+export class AlbHttp2Request extends Http2ServerRequest {
+  /** rawHeaders, translated on first use (a field, not a WeakMap: one less table per request for the GC). */
+  translatedRawHeaders: string[] | undefined
+}
 const baseRawHeaders = Object.getOwnPropertyDescriptor(Http2ServerRequest.prototype, 'rawHeaders')!.get!
-const translated = new WeakMap<object, string[]>()
 Object.defineProperty(AlbHttp2Request.prototype, 'rawHeaders', {
   configurable: true,
-  get(this: Http2ServerRequest): string[] {
-    let raw = translated.get(this)
-    if (raw === undefined) translated.set(this, raw = http1RawHeaders(baseRawHeaders.call(this) as string[]))
-    return raw
+  get(this: AlbHttp2Request): string[] {
+    return (this.translatedRawHeaders ??= http1RawHeaders(baseRawHeaders.call(this) as string[]))
   },
 })
 
