@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { ACMClient } from '@aws-sdk/client-acm'
 import { EC2Client, DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
 import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { ROOT, freePort, h2load, run, startProcess, withCpu } from '../scenarios/support.ts'
+import { ROOT, fmt, freePort, h2load, run, startProcess, withCpu } from '../scenarios/support.ts'
 import { createListener, createTargetGroup, importCertificate, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
 import { selfSigned } from '../../test/support/openssl.ts'
 
@@ -78,8 +78,8 @@ async function load(url: string, pid: number | undefined, seconds: number): Prom
     const [user0, sys0] = cpuSplit(pid)
     const m = await h2load(url, pid, H2LOAD_DIR, seconds)
     const [user1, sys1] = cpuSplit(pid)
-    const perRequest = (s: number): string => ((s * 1e6) / m.requests).toFixed(1)
-    return `${m.rps.toFixed(0)} req/s, p50 ${m.p50ms.toFixed(2)}ms, p99 ${m.p99ms.toFixed(2)}ms, ${m.cpuUsPerReq?.toFixed(1) ?? '–'} (user ${perRequest(user1 - user0)} + sys ${perRequest(sys1 - sys0)}) µs CPU/req, ${m.errors} errors`
+    const perRequest = (s: number): string => ((s * 1e6) / (m.requests ?? 0)).toFixed(1)
+    return `${fmt(m.rps, 0)} req/s, p50 ${fmt(m.p50ms, 2)}ms, p99 ${fmt(m.p99ms, 2)}ms, ${fmt(m.cpuUsPerReq)} (user ${perRequest(user1 - user0)} + sys ${perRequest(sys1 - sys0)}) µs CPU/req, ${m.errors} errors`
   }
   const [user0, sys0] = cpuSplit(pid)
   const { value: out, cpuSeconds } = await withCpu(pid, () => run('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', url]))
