@@ -84,6 +84,8 @@ export function forwardHttp2(ctx: H2ForwardContext, failed?: TargetState, previo
 
 function exchange(ctx: H2ForwardContext, state: TargetState, entry: TargetEntry, mayRetry: boolean): void {
   const { req, res, listener, group, runtime } = ctx
+  // The target's trailers (gRPC's status) are passed on: the client stream must wait for them.
+  res.mayHaveTrailers = true
   const idleMs = listener.loadBalancer.idleTimeoutMs
   const session = targetSession(entry, idleMs)
   const teTrailers = /\btrailers\b/i.test(String(req.headers.te ?? '')) || group.compiled.protocolVersion === 'GRPC'
