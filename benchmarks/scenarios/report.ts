@@ -153,7 +153,9 @@ export function goals(rows: Row[]): string[] {
   const overHttpProxy = alb?.rps !== undefined && httpProxy?.rps !== undefined ? alb.rps / httpProxy.rps : undefined
   add('Throughput ≥ 2× http-proxy', overHttpProxy, `${fmt(overHttpProxy, 2)}× (${fmt(alb?.rps, 0)} vs ${fmt(httpProxy?.rps, 0)} req/s)`, overHttpProxy === undefined ? undefined : overHttpProxy >= 2)
   const added = alb?.p99ms !== undefined && direct?.p99ms !== undefined ? alb.p99ms - direct.p99ms : undefined
-  add('p99 added over direct ≤ 2 ms at 50 connections', added, `${fmt(added, 2)} ms (${fmt(alb?.p99ms, 2)} vs ${fmt(direct?.p99ms, 2)} ms)`, added === undefined ? undefined : added <= 2)
+  // nginx's own figure beside it: on a shared machine the host's noise moves both.
+  const nginxAdded = nginx?.p99ms !== undefined && direct?.p99ms !== undefined ? nginx.p99ms - direct.p99ms : undefined
+  add('p99 added over direct ≤ 2 ms at 50 connections', added, `${fmt(added, 2)} ms (${fmt(alb?.p99ms, 2)} vs ${fmt(direct?.p99ms, 2)} ms; nginx adds ${fmt(nginxAdded, 2)} ms)`, added === undefined ? undefined : added <= 2)
   const hundred = get('rules', 'openalb-100-rules')
   const one = get('plain', 'openalb') ?? get('rules', 'openalb')
   const cost = hundred?.rps !== undefined && one?.rps !== undefined ? 1 - hundred.rps / one.rps : undefined
