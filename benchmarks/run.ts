@@ -18,7 +18,8 @@
  * BENCH_H2_STREAMS (10), BENCH_WS_CONNECTIONS (50), BENCH_HEALTH_SECONDS (20),
  * BENCH_HEALTH_TARGETS (1000), BENCH_CONFIG_CHANGES (100), BENCH_IDLE_CONNECTIONS (10000),
  * BENCH_WORKERS (OpenALB --workers).
- * Results go to bench-results/latest.json and docs/BENCHMARKS.md.
+ * Results go to bench-results/latest.json and docs/BENCHMARKS.md; a run of some scenarios only
+ * goes to bench-results/partial.json (and the terminal), leaving the full run's record alone.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, release, tmpdir, totalmem } from 'node:os'
@@ -123,12 +124,19 @@ async function report(scenarios: Set<string>, samples: Sample[], failures: strin
   const failureSection = failures.length === 0 ? '' : `## Failed\n\n${failures.map((f) => `- ${f.replace(/\n/g, ' ')}`).join('\n')}\n\n`
   const goalSection = `${failureSection}${goalLines.length === 0 ? '' : `## Goals\n\n${goalLines.join('\n')}\n\n`}`
   process.stdout.write(`\n${goalSection}${sections.join('\n')}\nMachine: ${machine}; ${toolLine}; ${seconds.toFixed(0)} s\n`)
+  // A run of some scenarios only (BENCH_SCENARIOS) must not replace the full record of the last
+  // complete run: its results go to bench-results/partial.json and the terminal.
+  const partial = scenarios.size < ALL.length
   mkdirSync(join(ROOT, 'bench-results'), { recursive: true })
-  writeFileSync(join(ROOT, 'bench-results/latest.json'), JSON.stringify({
+  writeFileSync(join(ROOT, partial ? 'bench-results/partial.json' : 'bench-results/latest.json'), JSON.stringify({
     date, machine, tools, seconds: Math.round(seconds), scenarios: [...scenarios], failures,
     settings: { durationSeconds: DURATION_SECONDS, rounds: ROUNDS, connections: CONNECTIONS, h2Clients: H2_CLIENTS, h2Streams: H2_STREAMS, wsConnections: WS_CONNECTIONS, healthTargets: HEALTH_TARGETS, healthSeconds: HEALTH_SECONDS, configChanges: CONFIG_CHANGES, idleConnections: IDLE_CONNECTIONS, workers: process.env.BENCH_WORKERS ?? null },
     summary: rows, samples,
   }, null, 2))
+  if (partial) {
+    log('partial run (BENCH_SCENARIOS): results in bench-results/partial.json; docs/BENCHMARKS.md keeps the last full run')
+    return
+  }
   mkdirSync(join(ROOT, 'docs'), { recursive: true })
   writeFileSync(join(ROOT, 'docs/BENCHMARKS.md'), `# Benchmarks
 
