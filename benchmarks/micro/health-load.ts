@@ -12,53 +12,18 @@
  * anything), LOAD_NODE_ARGS (node flags for this build, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`;
  * the profile is written when OpenALB exits on SIGTERM).
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { EC2Client, DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
-import {
-  CreateListenerCommand, CreateLoadBalancerCommand, CreateTargetGroupCommand, ElasticLoadBalancingV2Client, RegisterTargetsCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2'
+import { CreateListenerCommand, CreateTargetGroupCommand, RegisterTargetsCommand } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { selfSigned } from '../../test/support/openssl.ts'
-import { ROOT, freePort, startProcess } from '../scenarios/support.ts'
-import { startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
+import { ROOT, cpuSplit, freePort, words } from '../scenarios/support.ts'
+import { startOpenAlb, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
 
 const TARGETS = Number(process.env.HEALTH_LOAD_TARGETS ?? 1000)
 const SECONDS = Number(process.env.HEALTH_LOAD_SECONDS ?? 20)
 const ROUNDS = Number(process.env.HEALTH_LOAD_ROUNDS ?? 3)
 const PROTOCOL = process.env.HEALTH_LOAD_PROTOCOL === 'HTTPS' ? 'HTTPS' : 'HTTP'
-/** [user, system] CPU seconds of one process (OpenALB is a single process here). */
-function cpuSplit(pid: number): [number, number] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return [Number(fields[11]) / 100, Number(fields[12]) / 100]
-}
-
-const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
-
-async function startAlb(main: string, nodeArgs: string[]): Promise<OpenAlb> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'openalb-health-load-'))
-  const args = [...nodeArgs, main, 'serve', '--api-port', '0', '--data-dir', dataDir]
-  const { child, match } = await startProcess(process.execPath, args, /listening on (http:\/\/\S+)/, join(dataDir, 'openalb.log'))
-  const config = { endpoint: match[1]!, region: 'us-east-1', credentials: { accessKeyId: 'load', secretAccessKey: 'load' }, maxAttempts: 1 }
-  const elbv2 = new ElasticLoadBalancingV2Client(config)
-  const ec2 = new EC2Client(config)
-  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.map((s) => s.SubnetId!)
-  ec2.destroy()
-  const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'health', Subnets: subnets.slice(0, 2) }))).LoadBalancers![0]!
-  return {
-    child, pid: child.pid!, elbv2, acm: undefined as never, loadBalancerArn: lb.LoadBalancerArn!, vpcId: lb.VpcId!, dataDir,
-    // SIGTERM, not SIGKILL: OpenALB exits normally, so --cpu-prof writes its profile.
-    stop: () => new Promise<void>((resolve) => {
-      elbv2.destroy()
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-    }),
-  }
-}
-
 /** One target group of every target port, checked every 5 s, used by a listener (else targets are `unused`). */
 async function configure(alb: OpenAlb, ports: number[]): Promise<void> {
   const tg = (await alb.elbv2.send(new CreateTargetGroupCommand({
@@ -100,7 +65,7 @@ try {
   const builds: Array<[string, string, string[]]> = [['openalb', join(ROOT, 'dist/src/cli/main.js'), words(process.env.LOAD_NODE_ARGS)]]
   if (process.env.HEALTH_LOAD_BASELINE !== undefined) builds.push(['baseline', process.env.HEALTH_LOAD_BASELINE, []])
   for (const [name, main, nodeArgs] of builds) {
-    const alb = await startAlb(main, nodeArgs)
+    const alb = await startOpenAlb({ main, nodeArgs, keep: true })
     systems.push({ name, alb })
   }
   await Promise.all(systems.map((s) => configure(s.alb, ports)))

@@ -14,14 +14,11 @@
  * LOAD_GAP_SECONDS (idle time between rounds), LOAD_PROTOCOL=HTTPS | H2 (a TLS listener driven by wrk or h2load, as the `https` and `h2` scenarios), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
  * LOAD_BASELINE set to this build, an A/B of node flags.
  */
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ACMClient } from '@aws-sdk/client-acm'
-import { EC2Client, DescribeSubnetsCommand } from '@aws-sdk/client-ec2'
-import { CreateLoadBalancerCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
-import { ROOT, fmt, freePort, h2load, run, startProcess, withCpu } from '../scenarios/support.ts'
-import { createListener, createTargetGroup, importCertificate, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
+import { ROOT, cpuSplit, fmt, freePort, h2load, run, withCpu, words } from '../scenarios/support.ts'
+import { createListener, createTargetGroup, importCertificate, startOpenAlb, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
 import { selfSigned } from '../../test/support/openssl.ts'
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5)
@@ -29,7 +26,6 @@ const ROUNDS = Number(process.env.LOAD_ROUNDS ?? 2)
 const WARMUP = Number(process.env.LOAD_WARMUP_SECONDS ?? 2)
 /** Idle seconds between rounds (the full benchmark leaves OpenALB idle while the other systems run). */
 const GAP = Number(process.env.LOAD_GAP_SECONDS ?? 0)
-const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
 const NODE_ARGS = words(process.env.LOAD_NODE_ARGS)
 const BASELINE_NODE_ARGS = process.env.LOAD_BASELINE_NODE_ARGS === undefined ? NODE_ARGS : words(process.env.LOAD_BASELINE_NODE_ARGS)
 /**
@@ -40,38 +36,7 @@ const LOAD_PROTOCOL = process.env.LOAD_PROTOCOL ?? 'HTTP'
 const H2 = LOAD_PROTOCOL === 'H2'
 const PROTOCOL = LOAD_PROTOCOL === 'HTTPS' || H2 ? 'HTTPS' : 'HTTP'
 const CERT = PROTOCOL === 'HTTPS' ? selfSigned('load.test', ['load.test', 'localhost']) : undefined
-const H2LOAD_DIR = mkdtempSync(join(tmpdir(), 'openalb-h2load-'))
-
-async function startAlb(main: string, nodeArgs: string[]): Promise<OpenAlb> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'openalb-load-'))
-  const args = [...nodeArgs, main, 'serve', '--api-port', '0', '--data-dir', dataDir]
-  const { child, match } = await startProcess(process.execPath, args, /listening on (http:\/\/\S+)/, join(dataDir, 'openalb.log'))
-  // What OpenALB prints after start-up (e.g. LOAD_NODE_ARGS=--trace-gc) goes to stdout.log.
-  child.stdout!.pipe(createWriteStream(join(dataDir, 'stdout.log')))
-  const config = { endpoint: match[1]!, region: 'us-east-1', credentials: { accessKeyId: 'load', secretAccessKey: 'load' }, maxAttempts: 1 }
-  const elbv2 = new ElasticLoadBalancingV2Client(config)
-  const ec2 = new EC2Client(config)
-  const subnets = (await ec2.send(new DescribeSubnetsCommand({}))).Subnets!.map((s) => s.SubnetId!)
-  ec2.destroy()
-  const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'load', Subnets: subnets.slice(0, 2) }))).LoadBalancers![0]!
-  return {
-    child, pid: child.pid!, elbv2, acm: new ACMClient(config), loadBalancerArn: lb.LoadBalancerArn!, vpcId: lb.VpcId!, dataDir,
-    // SIGTERM, not SIGKILL: OpenALB exits normally, so --cpu-prof writes its profile.
-    stop: () => new Promise<void>((resolve) => {
-      elbv2.destroy()
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-    }),
-  }
-}
-
-/** [user, system] CPU seconds of one process (OpenALB is a single process here). */
-function cpuSplit(pid: number | undefined): [number, number] {
-  if (pid === undefined) return [0, 0]
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return [Number(fields[11]) / 100, Number(fields[12]) / 100]
-}
+const H2LOAD_DIR = H2 ? mkdtempSync(join(tmpdir(), 'openalb-h2load-')) : ''
 
 async function load(url: string, pid: number | undefined, seconds: number): Promise<string> {
   if (H2) {
@@ -109,7 +74,7 @@ try {
   const builds: Array<[string, string, string[]]> = [['openalb', join(ROOT, 'dist/src/cli/main.js'), NODE_ARGS]]
   if (process.env.LOAD_BASELINE !== undefined) builds.push(['baseline', process.env.LOAD_BASELINE, BASELINE_NODE_ARGS])
   for (const [name, main, nodeArgs] of builds) {
-    const alb = await startAlb(main, nodeArgs)
+    const alb = await startOpenAlb({ main, nodeArgs, keep: true })
     systems.push({ name, alb, url: await configure(alb, targets.http) })
   }
   if (WARMUP > 0) for (const s of systems) await load(s.url, s.alb.pid, WARMUP)

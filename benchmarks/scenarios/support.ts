@@ -82,6 +82,17 @@ export function startProcess(cmd: string, args: string[], ready: RegExp, logFile
 }
 
 /** Waits for the process to exit after SIGKILL, so its ports and memory are free for the next scenario. */
+/** [user, system] CPU seconds of one process from /proc (the micro harnesses report the split). */
+export function cpuSplit(pid: number | undefined): [number, number] {
+  if (pid === undefined) return [0, 0]
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return [Number(fields[11]) / 100, Number(fields[12]) / 100]
+}
+
+/** Space-separated words of an environment variable (node flags for the micro harnesses). */
+export const words = (text: string | undefined): string[] => (text ?? '').split(' ').filter((a) => a !== '')
+
 export function kill(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {

@@ -5,7 +5,7 @@
  * of them runs in its own process so /proc charges it alone.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,12 +69,27 @@ export interface OpenAlb {
   stop(): Promise<void>
 }
 
+export interface OpenAlbOptions {
+  /** The build to run (another build's dist/src/cli/main.js for an A/B); default this one. */
+  readonly main?: string
+  /** Node flags (e.g. `--cpu-prof --cpu-prof-dir=…`, `--trace-gc`). */
+  readonly nodeArgs?: readonly string[]
+  /**
+   * Stop with SIGTERM and wait for a normal exit (so --cpu-prof writes its profile), and keep
+   * the data directory, where what OpenALB printed after start-up is in stdout.log. Default:
+   * SIGKILL and remove the directory.
+   */
+  readonly keep?: boolean
+}
+
 /** A fresh `openalb serve` process with one load balancer; the scenario adds listeners and target groups. */
-export async function startOpenAlb(): Promise<OpenAlb> {
+export async function startOpenAlb(options: OpenAlbOptions = {}): Promise<OpenAlb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'openalb-bench-'))
-  const args = [join(ROOT, 'dist/src/cli/main.js'), 'serve', '--api-port', '0', '--data-dir', dataDir]
+  const args = [...options.nodeArgs ?? [], options.main ?? join(ROOT, 'dist/src/cli/main.js'), 'serve', '--api-port', '0', '--data-dir', dataDir]
   if (WORKERS !== undefined && WORKERS !== '') args.push('--workers', WORKERS)
   const { child, match } = await startProcess(process.execPath, args, /listening on (http:\/\/\S+)/, join(dataDir, 'openalb.log'))
+  child.stdout?.pipe(createWriteStream(join(dataDir, 'stdout.log')))
+  const stopChild = (): Promise<void> => options.keep === true ? terminate(child) : kill(child)
   try {
     const config = { endpoint: match[1]!, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 1 }
     const elbv2 = new ElasticLoadBalancingV2Client(config)
@@ -85,12 +100,26 @@ export async function startOpenAlb(): Promise<OpenAlb> {
     const lb = (await elbv2.send(new CreateLoadBalancerCommand({ Name: 'bench', Subnets: subnets.slice(0, 2) }))).LoadBalancers![0]!
     return {
       child, pid: child.pid!, elbv2, acm, loadBalancerArn: lb.LoadBalancerArn!, vpcId: lb.VpcId!, dataDir,
-      stop: async () => { elbv2.destroy(); acm.destroy(); await kill(child); rmSync(dataDir, { recursive: true, force: true }) },
+      stop: async () => {
+        elbv2.destroy()
+        acm.destroy()
+        await stopChild()
+        if (options.keep !== true) rmSync(dataDir, { recursive: true, force: true })
+      },
     }
   } catch (err) {
     await kill(child)
     throw err
   }
+}
+
+/** SIGTERM, then the exit: OpenALB shuts down normally. */
+function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
 }
 
 /** A target group of `ip` targets on 127.0.0.1, health-checked every `intervalSeconds`. */

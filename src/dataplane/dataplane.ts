@@ -216,7 +216,7 @@ export class DataPlane implements ProxyRuntime {
       if (seen.has(entry.state.key)) continue
       this.#registry.delete(entry.state.key)
       entry.configFlags |= HealthFlag.Unused
-      entry.state.flags = entry.configFlags | entry.healthFlags
+      entry.syncFlags()
       if (entry.drainingUntil !== undefined) {
         // The delay is over (the compiler dropped the registration): cut what is left.
         stopDraining(entry)

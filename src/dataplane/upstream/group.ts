@@ -56,7 +56,7 @@ export class TargetGroupRuntime {
    * rebuild, when the next request picks a target, not one per transition.
    */
   invalidate(entry: TargetEntry): void {
-    entry.state.flags = entry.configFlags | entry.healthFlags
+    entry.syncFlags()
     this.#stale = true
   }
 
@@ -66,8 +66,8 @@ export class TargetGroupRuntime {
     const routable: TargetState[] = []
     const failOpen: TargetState[] = []
     for (const entry of this.entries) {
+      entry.syncFlags()
       const state = entry.state
-      state.flags = entry.configFlags | entry.healthFlags
       if (state.flags === 0) routable.push(state)
       if ((state.flags & FAIL_OPEN_BLOCKERS) === 0) failOpen.push(state)
     }

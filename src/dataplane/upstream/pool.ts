@@ -102,8 +102,6 @@ export class TargetConnection implements ResponseSink, Slotted {
   #keepAliveMs = DEFAULT_KEEP_ALIVE_MS
   idleSince = 0
   #closed = false
-  /** Reads land in the shared READ_BUFFER: body pieces are copied before they are handed on. */
-  readonly #readInto: boolean
 
   constructor(pool: TargetPool) {
     this.#pool = pool
@@ -119,7 +117,6 @@ export class TargetConnection implements ResponseSink, Slotted {
         // true: go on reading (a pause for backpressure is socket.pause(), which net honours here too).
         onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array) => { this.#onRead(buffer, length); return true } },
       })
-    this.#readInto = !options.tls
     this.#socket = socket
     socket.setTimeout(TARGET_CONNECT_TIMEOUT_MS)
     socket.once(options.tls ? 'secureConnect' : 'connect', () => this.#onConnected())
@@ -279,7 +276,8 @@ export class TargetConnection implements ResponseSink, Slotted {
 
   onBody(chunk: Buffer): void {
     const handler = this.#handler
-    if (handler !== undefined && !handler.onBody(this.#readInto ? Buffer.from(chunk) : chunk)) this.#socket.pause()
+    // Plain connections read into the shared READ_BUFFER: a piece handed on is a copy.
+    if (handler !== undefined && !handler.onBody(this.#pool.options.tls ? chunk : Buffer.from(chunk))) this.#socket.pause()
   }
 
   onEnd(reusable: boolean): void {

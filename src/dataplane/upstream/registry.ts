@@ -83,6 +83,11 @@ export class TargetEntry {
     closeTargetSession(this, true)
   }
 
+  /** The flags a pick sees: config (draining, unused) and health together. */
+  syncFlags(): void {
+    this.state.flags = this.configFlags | this.healthFlags
+  }
+
   get busy(): boolean {
     return this.inflight.size > 0 || this.upgraded.size > 0
   }
