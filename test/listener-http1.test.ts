@@ -115,6 +115,11 @@ class RawClient {
     }
   }
 
+  /** Waits until the bytes received and not taken yet hold `text`. */
+  async receivedText(text: string): Promise<void> {
+    await this.#until((buf) => (buf.includes(text, 0, 'latin1') ? true : undefined))
+  }
+
   /** Everything received and not taken yet. */
   get pending(): Buffer {
     if (this.#chunks.length > 1) this.#chunks = [Buffer.concat(this.#chunks)]
@@ -243,6 +248,12 @@ class Behaviour extends EventEmitter {
         })
         return
       }
+      case '/head-first':
+        res.setHeader('Content-Length', 4)
+        res.flushHeaders()
+        this.held.push(res)
+        this.emit('held', res)
+        return
       case '/hold':
         this.held.push(res)
         req.resume()
@@ -440,6 +451,49 @@ describe('HTTP/1.1 listener over raw sockets', { timeout: 120_000 }, () => {
     client.close()
   })
 
+  it('keeps every connection\'s bytes apart when reads of many clients interleave', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // Client reads land in one shared buffer (listener/callback-reads.ts): a partial head,
+    // pipelined bytes and body pieces outlive their read only as copies. If one were not
+    // copied, the next client's read would overwrite it.
+    const partial = await RawClient.open(site.port)
+    const other = await RawClient.open(site.port)
+    await partial.write(`GET /echo?partial HTTP/1.1\r\nHost: ${HOST}\r\nX-Part: fir`)
+    await other.write(`${request('GET', '/echo?other', ['X-Part: overwrite-attempt-overwrite-attempt'])}GET /echo?other-pipelined HTTP/1.1\r\nHost: ${HOST}\r\n`)
+    assert.equal(json(await other.response()).url, '/echo?other')
+    await partial.write('st\r\n\r\n')
+    const echoed = json(await partial.response())
+    assert.equal(echoed.url, '/echo?partial')
+    assert.ok((echoed.rawHeaders as string[]).includes('first'), 'the partial head was kept intact')
+    await other.write('\r\n')
+    assert.equal(json(await other.response()).url, '/echo?other-pipelined')
+    partial.close()
+    other.close()
+
+    // Four uploads at once, each a different pattern, written in pieces that interleave; half
+    // with Content-Length, half chunked.
+    const size = 1024 * 1024
+    const clients = await Promise.all([0, 1, 2, 3].map(() => RawClient.open(site.port)))
+    const bodies = clients.map((_, i) => {
+      const body = pattern(size)
+      for (let at = 0; at < size; at += 997) body[at] = i
+      return body
+    })
+    const results = await Promise.all(clients.map(async (client, i) => {
+      const body = bodies[i]!
+      if (i % 2 === 0) {
+        await client.write(request('PUT', `/echo?interleaved-${i}`, [`Content-Length: ${size}`]))
+        await client.writeAll(body)
+      } else {
+        await client.write(request('PUT', `/echo?interleaved-${i}`, ['Transfer-Encoding: chunked']))
+        await client.writeAll(body, (piece) => [Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')])
+        await client.write('0\r\n\r\n')
+      }
+      return json(await client.response())
+    }))
+    results.forEach((result, i) => assert.deepEqual([result.length, result.sha256], [size, sha256(bodies[i]!)], `upload ${i}`))
+    for (const client of clients) client.close()
+  })
+
   it('downloads a 5 MB body intact to a slow reader, with Content-Length and chunked', { timeout: TEST_TIMEOUT_MS }, async () => {
     const client = await RawClient.open(site.port)
     client.slow = true
@@ -453,6 +507,18 @@ describe('HTTP/1.1 listener over raw sockets', { timeout: 120_000 }, () => {
     assert.equal(chunked.header('transfer-encoding'), 'chunked')
     assert.equal(chunked.body.length, BIG)
     assert.equal(sha256(chunked.body), sha256(pattern(BIG)))
+    client.close()
+  })
+
+  it('sends a head the target sent before its body at once, without waiting for the body', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const client = await RawClient.open(site.port)
+    const held = once(behaviour, 'held') as Promise<[ServerResponse]>
+    await client.write(request('GET', '/head-first'))
+    const [res] = await held
+    await client.receivedText('\r\n\r\n')
+    assert.match(client.pending.toString('latin1'), /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 4\r\n/)
+    res.end('body')
+    assert.equal((await client.response()).body.toString(), 'body')
     client.close()
   })
 

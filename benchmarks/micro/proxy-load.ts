@@ -12,13 +12,15 @@
  * LOAD_BASELINE=<path to another build's dist/src/cli/main.js> (measured in interleaved
  * rounds with this build: on a shared machine only an A/B in the same run means anything),
  * LOAD_GAP_SECONDS (idle time between rounds), LOAD_PROTOCOL=HTTPS | H2 (a TLS listener driven by wrk or h2load, as the `https` and `h2` scenarios), LOAD_BASELINE_NODE_ARGS (node flags for the baseline; default LOAD_NODE_ARGS) — with
- * LOAD_BASELINE set to this build, an A/B of node flags.
+ * LOAD_BASELINE set to this build, an A/B of node flags. LOAD_NGINX=1 (plain HTTP only): nginx
+ * configured as in the bench's `plain` scenario, measured in the same rounds — its user/system
+ * split shows how much of a gap is the kernel's.
  */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT, cpuSplit, fmt, freePort, h2load, run, withCpu, words } from '../scenarios/support.ts'
-import { createListener, createTargetGroup, importCertificate, startOpenAlb, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
+import { createListener, createTargetGroup, importCertificate, nginxUpstream, startNginx, startOpenAlb, startTargets, waitHealthy, type OpenAlb } from '../scenarios/systems.ts'
 import { selfSigned } from '../../test/support/openssl.ts'
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5)
@@ -36,6 +38,8 @@ const LOAD_PROTOCOL = process.env.LOAD_PROTOCOL ?? 'HTTP'
 const H2 = LOAD_PROTOCOL === 'H2'
 const PROTOCOL = LOAD_PROTOCOL === 'HTTPS' || H2 ? 'HTTPS' : 'HTTP'
 const CERT = PROTOCOL === 'HTTPS' ? selfSigned('load.test', ['load.test', 'localhost']) : undefined
+/** As the bench's `plain` scenario (benchmarks/scenarios/throughput.ts). */
+const NGINX_PROXY = 'proxy_pass http://targets; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;'
 const H2LOAD_DIR = H2 ? mkdtempSync(join(tmpdir(), 'openalb-h2load-')) : ''
 
 async function load(url: string, pid: number | undefined, seconds: number): Promise<string> {
@@ -69,13 +73,19 @@ async function configure(alb: OpenAlb, ports: number[]): Promise<string> {
 }
 
 const targets = await startTargets({ ports: 2 })
-const systems: Array<{ name: string; alb: OpenAlb; url: string }> = []
+const systems: Array<{ name: string; alb: Pick<OpenAlb, 'pid' | 'stop'>; url: string }> = []
 try {
   const builds: Array<[string, string, string[]]> = [['openalb', join(ROOT, 'dist/src/cli/main.js'), NODE_ARGS]]
   if (process.env.LOAD_BASELINE !== undefined) builds.push(['baseline', process.env.LOAD_BASELINE, BASELINE_NODE_ARGS])
   for (const [name, main, nodeArgs] of builds) {
     const alb = await startOpenAlb({ main, nodeArgs, keep: true })
     systems.push({ name, alb, url: await configure(alb, targets.http) })
+  }
+  if (process.env.LOAD_NGINX === '1') {
+    if (PROTOCOL !== 'HTTP') throw new Error('LOAD_NGINX: plain HTTP only')
+    const port = await freePort()
+    const nginx = await startNginx(`${nginxUpstream(targets.http)}\n  server { listen 127.0.0.1:${port}; location / { ${NGINX_PROXY} } }`, port)
+    systems.push({ name: 'nginx', alb: nginx, url: `http://127.0.0.1:${port}/` })
   }
   if (WARMUP > 0) for (const s of systems) await load(s.url, s.alb.pid, WARMUP)
   for (let round = 1; round <= ROUNDS; round++) {

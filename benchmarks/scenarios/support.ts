@@ -82,12 +82,20 @@ export function startProcess(cmd: string, args: string[], ready: RegExp, logFile
 }
 
 /** Waits for the process to exit after SIGKILL, so its ports and memory are free for the next scenario. */
-/** [user, system] CPU seconds of one process from /proc (the micro harnesses report the split). */
+/** [user, system] CPU seconds of a process and its descendants from /proc (the micro harnesses report the split). */
 export function cpuSplit(pid: number | undefined): [number, number] {
   if (pid === undefined) return [0, 0]
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return [Number(fields[11]) / 100, Number(fields[12]) / 100]
+  let user = 0
+  let system = 0
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      user += Number(fields[11])
+      system += Number(fields[12])
+    } catch { /* process gone */ }
+  }
+  return [user / CLK_TCK, system / CLK_TCK]
 }
 
 /** Space-separated words of an environment variable (node flags for the micro harnesses). */

@@ -35,6 +35,7 @@ import { BadRequestError, errorResponseBytes } from '../proxy/errors.ts'
 import { ChunkedDecoder } from '../proxy/h1-chunked.ts'
 import { listsToken } from '../proxy/h1-syntax.ts'
 import { parseRequestHead, type FramingProblem, type RequestHead } from './h1-request.ts'
+import { UpgradedStream } from './callback-reads.ts'
 
 /** All request headers together above this → 400 (spec §7.6: 64K). */
 export const MAX_REQUEST_HEAD_BYTES = 64 * 1024
@@ -130,8 +131,13 @@ export class Http1Request extends Readable {
     return out
   }
 
+  /**
+   * A request without a body ends when first read, not when dispatched: ending it at once
+   * costs a nextTick per request (Readable's emitReadable), and most are never read.
+   */
   override _read(): void {
-    this.#conn.bodyWanted()
+    if (this.bodyFraming === 'none') this.push(null)
+    else this.#conn.bodyWanted()
   }
 }
 
@@ -193,8 +199,11 @@ export class Http1Response extends EventEmitter {
    * Writes the head (held back until the first body bytes or `end()`, so they leave
    * together). `headers`: flat [name, value, …]; the proxy passes the target's, which
    * proxy/h1-response.ts has already refused when they held control characters.
+   * `callerFlushes`: the caller calls flushHead() when nothing more comes this turn (the
+   * proxy does at the end of each read from the target); otherwise the head leaves at the end
+   * of the tick at the latest — a nextTick per response, which the proxy's path avoids.
    */
-  writeHead(status: number, reason?: string, headers?: readonly string[]): this {
+  writeHead(status: number, reason?: string, headers?: readonly string[], callerFlushes = false): this {
     if (this.headersSent) throw new Error('headers already sent')
     this.statusCode = status
     if (this.#destroyed) {
@@ -243,7 +252,7 @@ export class Http1Response extends EventEmitter {
     this.headersSent = true
     this.#head = `${head}\r\n`
     // A body that comes later (a streamed response) must not hold the head back.
-    process.nextTick(flushLater, this)
+    if (!callerFlushes) process.nextTick(flushLater, this)
     return this
   }
 
@@ -306,6 +315,11 @@ export class Http1Response extends EventEmitter {
     const headers = this.#headers
     if (headers !== undefined) for (let i = 0; i < headers.length; i += 2) if (headers[i]!.toLowerCase() === lower) return true
     return false
+  }
+
+  /** Sends a head written with `callerFlushes` and still held (no body came with it). */
+  flushHead(): void {
+    this.#flushHead()
   }
 
   #flushHead(): void {
@@ -385,15 +399,28 @@ export class Http1Connection {
   #pausedForBody = false
   #pausedForPipeline = false
   #peerEnded = false
+  /**
+   * The bytes being consumed are a view into the listener's shared read buffer
+   * (listener/callback-reads.ts): what outlives the read is copied.
+   */
+  #borrowed = false
+  /** The connection was upgraded while its socket reads by callback: reads go on here. */
+  #upgraded: UpgradedStream | undefined
+  readonly #readsByCallback: boolean
 
-  constructor(socket: Duplex, host: Http1Host, now: number) {
+  /**
+   * `readsByCallback`: the socket delivers its reads through `read()` (a view into a shared
+   * buffer, listener/callback-reads.ts) instead of 'data' events.
+   */
+  constructor(socket: Duplex, host: Http1Host, now: number, readsByCallback = false) {
     this.socket = socket
     this.host = host
     this.openedAt = now
+    this.#readsByCallback = readsByCallback
     this.#waitingSince = Date.now()
     this.#lastData = this.#waitingSince
     this.#chunked = new ChunkedDecoder((piece) => this.#deliver(piece), (reason) => new BadRequestError(400, reason))
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk))
+    if (!readsByCallback) socket.on('data', (chunk: Buffer) => this.#onData(chunk, false))
     socket.on('end', () => this.#onPeerEnd())
     socket.on('drain', () => this.#res?.emit('drain'))
     socket.on('error', () => {}) // a reset client: 'close' follows
@@ -445,17 +472,30 @@ export class Http1Connection {
 
   // ------------------------------------------------------------ reading
 
-  #onData(chunk: Buffer): void {
+  /** What the socket read, as a view into the shared read buffer: valid during this call only. */
+  read(chunk: Buffer): void {
+    if (this.#upgraded !== undefined) this.#upgraded.feed(Buffer.from(chunk))
+    else this.#onData(chunk, true)
+  }
+
+  #onData(chunk: Buffer, borrowed: boolean): void {
     if (this.#closed) return
     if (this.#framing !== Body.none) this.#lastData = Date.now()
     const pending = this.#pending
     this.#pending = undefined
-    this.#consume(pending === undefined ? chunk : Buffer.concat([pending, chunk]))
+    if (pending === undefined) this.#consume(chunk, borrowed)
+    else this.#consume(Buffer.concat([pending, chunk]), false)
+  }
+
+  /** Keeps bytes beyond this read: a copy when they are a view into the shared read buffer. */
+  #keep(bytes: Buffer): Buffer {
+    return this.#borrowed ? Buffer.from(bytes) : bytes
   }
 
   /** Parses and dispatches what `buf` holds; keeps what cannot be used yet in #pending. */
-  #consume(buf: Buffer): void {
+  #consume(buf: Buffer, borrowed: boolean): void {
     this.#consuming = true
+    this.#borrowed = borrowed
     try {
       let offset = 0
       while (offset < buf.length && !this.#closed) {
@@ -472,9 +512,10 @@ export class Http1Connection {
         offset = this.#readHead(buf, offset)
         if (offset === -1) return
       }
-      if (offset < buf.length && !this.#closed) this.#pending = offset === 0 ? buf : buf.subarray(offset)
+      if (offset < buf.length && !this.#closed) this.#pending = this.#keep(offset === 0 ? buf : buf.subarray(offset))
     } finally {
       this.#consuming = false
+      this.#borrowed = false
       this.#closeIfPeerDone()
     }
   }
@@ -487,7 +528,7 @@ export class Http1Connection {
     const end = buf.indexOf(CRLF_CRLF, offset)
     if (end === -1) {
       if (buf.length - offset > MAX_REQUEST_HEAD_BYTES) this.#refuse(400)
-      else this.#pending = offset === 0 ? buf : buf.subarray(offset)
+      else this.#pending = this.#keep(offset === 0 ? buf : buf.subarray(offset))
       return -1
     }
     if (end - offset > MAX_REQUEST_HEAD_BYTES) {
@@ -511,7 +552,9 @@ export class Http1Connection {
       this.#closed = true
       this.#detach()
       this.socket.pause()
-      this.host.onUpgrade(req, this.socket, buf.subarray(offset))
+      const rest = this.#keep(buf.subarray(offset))
+      // A socket that reads by callback goes on as a stream fed by read().
+      this.host.onUpgrade(req, this.#readsByCallback ? (this.#upgraded = new UpgradedStream(this.socket as Socket)) : this.socket, rest)
       return -1
     }
     this.#dispatch(req, head)
@@ -536,9 +579,7 @@ export class Http1Connection {
       case 'none':
         this.#framing = Body.none
     }
-    if (this.#framing === Body.none) {
-      req.push(null)
-    } else {
+    if (this.#framing !== Body.none) {
       this.#bodySink = req
       this.#lastData = Date.now()
       // The client waits for this before sending the body (RFC 9110 §10.1.1).
@@ -577,7 +618,7 @@ export class Http1Connection {
   #deliver(piece: Buffer): void {
     const sink = this.#bodySink
     if (sink === undefined || piece.length === 0) return
-    if (!sink.push(piece)) this.#pause('body')
+    if (!sink.push(this.#keep(piece))) this.#pause('body')
   }
 
   #bodyComplete(): void {
@@ -640,7 +681,7 @@ export class Http1Connection {
       return
     }
     this.#pending = undefined
-    this.#consume(pending)
+    this.#consume(pending, false)
   }
 
   /**

@@ -22,6 +22,7 @@ import { handleRequest, sendAlbError, type ProxyRuntime } from '../proxy/proxy.t
 import { handleUpgrade, type UpgradeRuntime } from '../proxy/upgrade.ts'
 import { errorResponseBytes, InternalError } from '../proxy/errors.ts'
 import { Slot, SlotSet } from '../slot-set.ts'
+import { adoptWithCallbackReads } from './callback-reads.ts'
 import { Http1Connection, type Http1Host, type Http1Request, type Http1Response } from './h1-connection.ts'
 
 /** How often idle and slow connections are looked at. */
@@ -46,7 +47,8 @@ export class HttpListenerServer implements Http1Host {
     this.#binding = binding
     this.#runtime = runtime
     // allowHalfOpen: a client that half-closes after its request still gets the answer.
-    this.#server = createServer({ allowHalfOpen: true, noDelay: true }, (socket: Socket) => this.accept(socket))
+    // pauseOnConnect: no read starts before the connection is re-wrapped to read by callback.
+    this.#server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket: Socket) => this.#onConnection(socket))
   }
 
   get binding(): PortBinding {
@@ -83,8 +85,29 @@ export class HttpListenerServer implements Http1Host {
       socket.destroy()
       return
     }
-    this.#connections.add(new Http1Connection(socket, this, this.#runtime.clock()))
+    this.#track(new Http1Connection(socket, this, this.#runtime.clock()))
+  }
+
+  #track(conn: Http1Connection): void {
+    this.#connections.add(conn)
     this.#idleCheck ??= setInterval(() => this.#checkIdle(), IDLE_CHECK_INTERVAL_MS).unref()
+  }
+
+  /** A TCP connection to this port: read by callback when it can be (listener/callback-reads.ts). */
+  #onConnection(accepted: Socket): void {
+    if (this.#closing) {
+      accepted.destroy()
+      return
+    }
+    let conn: Http1Connection | undefined
+    const socket = adoptWithCallbackReads(accepted, this.#server, true, (chunk) => conn!.read(chunk))
+    if (socket === undefined) {
+      this.accept(accepted)
+      accepted.resume()
+      return
+    }
+    conn = new Http1Connection(socket, this, this.#runtime.clock(), true)
+    this.#track(conn)
   }
 
   /** Swaps in the port's new configuration; connections in flight keep going. */

@@ -94,8 +94,13 @@ export interface ClientResponse {
   readonly destroyed: boolean
   readonly writableFinished: boolean
   setHeader(name: string, value: string | number | readonly string[]): unknown
-  /** `headers`: flat [name, value, …]. */
-  writeHead(status: number, reason: string, headers: string[]): unknown
+  /**
+   * `headers`: flat [name, value, …]. `callerFlushes` (HTTP/1.x): the head may be held until
+   * flushHead() so that it leaves with the body; HTTP/2 responses ignore it.
+   */
+  writeHead(status: number, reason: string, headers: string[], callerFlushes?: boolean): unknown
+  /** Sends a head held by writeHead(…, true) (HTTP/1.x only). */
+  flushHead?(): void
   /** False: wait for 'drain' before writing more. */
   write(chunk: Buffer): boolean
   end(): unknown
@@ -525,7 +530,12 @@ class Exchange implements ExchangeHandler, InFlight {
     }
     if (this.#close) out.push('Connection', 'close')
     const status = head.status
-    res.writeHead(status, head.reason !== '' ? head.reason : (STATUS_CODES[status] ?? 'Unknown'), out)
+    // Held to leave with the body in one write; onReadEnd flushes it when the body is not in this read.
+    res.writeHead(status, head.reason !== '' ? head.reason : (STATUS_CODES[status] ?? 'Unknown'), out, true)
+  }
+
+  onReadEnd(): void {
+    this.#res.flushHead?.()
   }
 
   onBody(chunk: Buffer): boolean {

@@ -27,6 +27,7 @@ function exchange(pool: TargetPool, req: Partial<OutgoingRequest>, options: { sl
     const handler: ExchangeHandler = {
       onConnect: () => { result.connected = true },
       onHead: (head) => { result.head = head },
+      onReadEnd: () => {},
       onBody: (chunk) => {
         chunks.push(options.keepChunks === true ? chunk : Buffer.from(chunk))
         if (options.slowReader !== true) return true
@@ -222,7 +223,7 @@ describe('TargetPool: HTTP/1.1 to targets (proxy fast path)', () => {
     const outcome = new Promise<AlbError>((resolve) => {
       conn.send({ method: 'GET', path: '/slow', headers: ['Host', 't'], body: null, bodyLength: false }, {
         onConnect: () => setImmediate(() => conn.abort(new ClientAbortError())),
-        onHead: () => {}, onBody: () => true, onEnd: () => {}, onError: resolve,
+        onHead: () => {}, onBody: () => true, onReadEnd: () => {}, onEnd: () => {}, onError: resolve,
       })
     })
     assert.ok(await outcome instanceof ClientAbortError)

@@ -41,6 +41,8 @@ export interface ExchangeHandler {
   onHead(head: ResponseHead): void
   /** A body chunk; return false to stop reading from the target until `resume()`. */
   onBody(chunk: Buffer): boolean
+  /** Everything read from the target this turn has been handed on (a held response head can go). */
+  onReadEnd(): void
   onEnd(): void
   onError(err: AlbError): void
 }
@@ -262,7 +264,9 @@ export class TargetConnection implements ResponseSink, Slotted {
       this.#parser.execute(chunk)
     } catch (err) {
       this.#fail(err)
+      return
     }
+    this.#handler?.onReadEnd()
   }
 
   // ResponseSink: the parser calls these while executing.
