@@ -89,6 +89,9 @@ export class Http1Request extends Readable {
   readonly bodyFraming: 'none' | 'length' | 'chunked'
   /** An Ambiguous framing for the desync mitigation mode (listener/h1-request.ts). */
   readonly framingProblem: FramingProblem | undefined
+  /** The client's address and port, read once per connection (net reads them from the kernel on every access). */
+  readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
   readonly #conn: Http1Connection
   #headers: IncomingHttpHeaders | undefined
 
@@ -103,6 +106,8 @@ export class Http1Request extends Readable {
     this.bodyFraming = head.chunked ? 'chunked' : head.contentLength > 0 ? 'length' : 'none'
     this.framingProblem = head.framingProblem
     this.socket = conn.socket as Socket
+    this.remoteAddress = conn.remoteAddress
+    this.remotePort = conn.remotePort
     this.#conn = conn
   }
 
@@ -378,6 +383,8 @@ export class Http1Connection {
   readonly openedAt: number
   /** Its index in the listener's connection set (dataplane/slot-set.ts). */
   slot = -1
+  readonly remoteAddress: string | undefined
+  readonly remotePort: number | undefined
   /** Bytes read but not parsed yet: a partial head, a partial chunk line, or pipelined requests. */
   #pending: Buffer | undefined
   #consuming = false
@@ -417,6 +424,9 @@ export class Http1Connection {
     this.host = host
     this.openedAt = now
     this.#readsByCallback = readsByCallback
+    const peer = socket as Partial<Socket>
+    this.remoteAddress = peer.remoteAddress
+    this.remotePort = peer.remotePort
     this.#waitingSince = Date.now()
     this.#lastData = this.#waitingSince
     this.#chunked = new ChunkedDecoder((piece) => this.#deliver(piece), (reason) => new BadRequestError(400, reason))

@@ -31,11 +31,24 @@ export function hasControl(text: string, start: number, end: number): boolean {
   return false
 }
 
-const CONTENT_LENGTH = /^\d{1,15}$/
-
 /** A Content-Length value: digits only, at most 15 (below 2^53; RFC 9110 §8.6, no sign, no list). */
 export function isContentLength(value: string): boolean {
-  return CONTENT_LENGTH.test(value)
+  const n = value.length
+  if (n === 0 || n > 15) return false
+  for (let i = 0; i < n; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+/** CR, LF or NUL: what would let a header value end its line on the wire. */
+export function breaksLine(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 13 || c === 10 || c === 0) return true
+  }
+  return false
 }
 
 /** Whether a comma-separated header value (Connection, Transfer-Encoding …) lists `token`, case-insensitively. */
@@ -55,19 +68,27 @@ export function listsToken(value: string, token: string): boolean {
  * (which covers a bare CR or LF).
  */
 export function parseFields(text: string, pos: number, out: string[]): boolean {
-  while (pos < text.length) {
-    let end = text.indexOf('\r\n', pos)
-    if (end === -1) end = text.length
+  // One pass per line: the name's chars are checked as tokens, the value's for control
+  // characters while its end (CR LF) and its last non-blank char are found.
+  const length = text.length
+  while (pos < length) {
     let colon = pos
-    while (colon < end && isTokenChar(text.charCodeAt(colon))) colon++
-    if (colon === pos || colon === end || text.charCodeAt(colon) !== 58 /* : */) return false
-    let start = colon + 1
-    let stop = end
-    while (start < stop && isWhitespace(text.charCodeAt(start))) start++
-    while (stop > start && isWhitespace(text.charCodeAt(stop - 1))) stop--
-    if (hasControl(text, start, stop)) return false
+    while (colon < length && isTokenChar(text.charCodeAt(colon))) colon++
+    if (colon === pos || colon === length || text.charCodeAt(colon) !== 58 /* : */) return false
+    let i = colon + 1
+    while (i < length && isWhitespace(text.charCodeAt(i))) i++
+    const start = i
+    let stop = i
+    for (; i < length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 13 /* CR */) break
+      if ((c < 32 && c !== 9) || c === 127) return false
+      if (c !== 32 && c !== 9) stop = i + 1
+    }
+    // A CR ends the line only with its LF; the head's last line ends with the text.
+    if (i < length && text.charCodeAt(i + 1) !== 10 /* LF */) return false
     out.push(text.slice(pos, colon), text.slice(start, stop))
-    pos = end + 2
+    pos = i + 2
   }
   return true
 }

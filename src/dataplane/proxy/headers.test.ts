@@ -92,6 +92,17 @@ describe('traceIdHeader (spec §7.3)', () => {
     assert.match(traceIdHeader(undefined, now), /^Root=1-67891233-[0-9a-f]{24}$/)
     assert.match(traceIdHeader('garbage', now), /^Root=1-67891233-[0-9a-f]{24}$/)
   })
+  it('gives every request its own id, with the time of the request, across refills of its random pool', () => {
+    const ids = new Set<string>()
+    for (let i = 0; i < 1500; i++) {
+      const at = now + i * 700 // the time field moves every second or so
+      const id = traceIdHeader(undefined, at)
+      assert.match(id, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/)
+      assert.equal(id.slice(7, 15), Math.floor(at / 1000).toString(16).padStart(8, '0'))
+      ids.add(id.slice(16))
+    }
+    assert.equal(ids.size, 1500)
+  })
   it('inserts or replaces Self in front of an existing Root, keeping custom fields', () => {
     assert.match(traceIdHeader('Root=1-67891233-abcdef012345678912345678;CalledFrom=app', now),
       /^Self=1-67891233-[0-9a-f]{24};Root=1-67891233-abcdef012345678912345678;CalledFrom=app$/)

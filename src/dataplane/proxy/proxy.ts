@@ -81,6 +81,9 @@ export interface ClientRequest extends Readable {
   readonly httpVersionMajor: number
   readonly httpVersionMinor: number
   readonly socket: Socket
+  /** HTTP/1.x: the client's address and port, kept per connection (else the socket's are read). */
+  readonly remoteAddress?: string | undefined
+  readonly remotePort?: number | undefined
   /** HTTP/1.x: how the listener's parser framed the body (no need to read the headers again). */
   readonly bodyFraming?: 'none' | 'length' | 'chunked'
   /** HTTP/1.x: an Ambiguous framing the listener's parser accepted (spec §6.3), for the desync mode. */
@@ -263,7 +266,7 @@ export function handleRequest(
     if (verdict === 'allow-then-close' || req.framingProblem === 'BothTeClPresent') close = true
 
     const facts: RequestFacts = {
-      method: req.method ?? 'GET', path: target.path, rawQuery: target.rawQuery, rawHeaders: raw, sourceIp: req.socket.remoteAddress ?? '',
+      method: req.method ?? 'GET', path: target.path, rawQuery: target.rawQuery, rawHeaders: raw, sourceIp: (req.remoteAddress ?? req.socket.remoteAddress) ?? '',
     }
     const rule = listener.matcher.match(facts)
     const action = listener.actions.get(rule)
@@ -346,10 +349,10 @@ function forward(
     loadBalancer: listener.loadBalancer,
     listenerPort: listener.port,
     protocol: listener.protocol === 'HTTPS' ? 'https' : 'http',
-    clientIp: clientAddress(socket.remoteAddress),
-    clientPort: socket.remotePort ?? 0,
-    ...(target.absoluteHost !== undefined ? { absoluteHost: target.absoluteHost } : {}),
-    now: runtime.clock(),
+    clientIp: clientAddress(req.remoteAddress ?? socket.remoteAddress),
+    clientPort: (req.remoteAddress !== undefined ? req.remotePort : socket.remotePort) ?? 0,
+    absoluteHost: target.absoluteHost,
+    now,
   } satisfies ForwardContext).headers
   appendTlsHeaders(headers, listener.tls, socket)
   if (group.compiled.protocolVersion !== 'HTTP1') {

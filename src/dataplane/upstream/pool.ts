@@ -21,6 +21,7 @@ import { connect as tlsConnect } from 'node:tls'
 import type { Readable } from 'node:stream'
 import { type AlbError, BadRequestError, BadResponseError, ClientTimeoutError, ConnectError, TargetClosedError, TargetTimeoutError } from '../proxy/errors.ts'
 import { ResponseParser, type ResponseHead, type ResponseSink } from '../proxy/h1-response.ts'
+import { breaksLine } from '../proxy/h1-syntax.ts'
 import { targetTlsOptions } from './tls-pool.ts'
 import { SlotSet, type Slotted } from '../slot-set.ts'
 
@@ -59,8 +60,6 @@ export interface OutgoingRequest {
   readonly bodyLength: boolean
 }
 
-const BAD_HEADER_CHARS = /[\r\n\0]/
-
 /**
  * requestHead: the request line and header section as one latin1 string (bytes preserved:
  * Node decodes header bytes as latin1). Throws BadRequestError(400) on a value a target could
@@ -71,7 +70,7 @@ export function requestHead(req: OutgoingRequest): string {
   const h = req.headers
   for (let i = 0; i + 1 < h.length; i += 2) {
     const value = h[i + 1]!
-    if (BAD_HEADER_CHARS.test(value) || BAD_HEADER_CHARS.test(h[i]!)) throw new BadRequestError(400, 'BadHeader')
+    if (breaksLine(value) || breaksLine(h[i]!)) throw new BadRequestError(400, 'BadHeader')
     head += `${h[i]}: ${value}\r\n`
   }
   if (req.body !== null && !req.bodyLength) head += 'Transfer-Encoding: chunked\r\n'
