@@ -36,6 +36,7 @@ import { ChunkedDecoder } from '../proxy/h1-chunked.ts'
 import { listsToken } from '../proxy/h1-syntax.ts'
 import { parseRequestHead, type FramingProblem, type RequestHead } from './h1-request.ts'
 import { UpgradedStream } from './callback-reads.ts'
+import { SocketWriter } from '../direct-write.ts'
 
 /** All request headers together above this → 400 (spec §7.6: 64K). */
 export const MAX_REQUEST_HEAD_BYTES = 64 * 1024
@@ -270,7 +271,7 @@ export class Http1Response extends EventEmitter {
       // The usual proxied response: head and body in one buffer, one write — cheaper than a
       // corked writev of a string and a buffer (benchmarks/micro/proxy-load.ts).
       this.#head = undefined
-      return socket.write(withHead(head, chunk))
+      return this.#conn.writer.write(withHead(head, chunk))
     }
     this.#cork()
     this.#flushHead()
@@ -331,7 +332,7 @@ export class Http1Response extends EventEmitter {
     const head = this.#head
     if (head === undefined) return
     this.#head = undefined
-    if (!this.#destroyed) this.#conn.socket.write(head, 'latin1')
+    if (!this.#destroyed) this.#conn.writer.write(head)
   }
 
   /** Held until `end()` or the end of this tick: the head and a streamed body leave in one writev. */
@@ -378,6 +379,8 @@ type BodyFraming = (typeof Body)[keyof typeof Body]
 /** One client connection: reads requests, hands them to the host, keeps the order of answers. */
 export class Http1Connection {
   readonly socket: Duplex
+  /** The response's writes (dataplane/direct-write.ts). */
+  readonly writer: SocketWriter
   readonly host: Http1Host
   /** When the connection was accepted, on the data plane's clock (client_keep_alive.seconds counts from it). */
   readonly openedAt: number
@@ -421,6 +424,7 @@ export class Http1Connection {
    */
   constructor(socket: Duplex, host: Http1Host, now: number, readsByCallback = false) {
     this.socket = socket
+    this.writer = new SocketWriter(socket as Socket)
     this.host = host
     this.openedAt = now
     this.#readsByCallback = readsByCallback

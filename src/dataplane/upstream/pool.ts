@@ -24,6 +24,7 @@ import { ResponseParser, type ResponseHead, type ResponseSink } from '../proxy/h
 import { breaksLine } from '../proxy/h1-syntax.ts'
 import { targetTlsOptions } from './tls-pool.ts'
 import { SlotSet, type Slotted } from '../slot-set.ts'
+import { SocketWriter } from '../direct-write.ts'
 
 /** No connection to the target within this → 504 (spec §7.4). */
 export const TARGET_CONNECT_TIMEOUT_MS = 10_000
@@ -91,6 +92,8 @@ export class TargetConnection implements ResponseSink, Slotted {
   slot = -1
   readonly #pool: TargetPool
   readonly #socket: Socket
+  /** The request head's write (dataplane/direct-write.ts). */
+  readonly #writer: SocketWriter
   readonly #parser = new ResponseParser()
   #connected = false
   #handler: ExchangeHandler | undefined
@@ -119,6 +122,7 @@ export class TargetConnection implements ResponseSink, Slotted {
         onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array) => { this.#onRead(buffer, length); return true } },
       })
     this.#socket = socket
+    this.#writer = new SocketWriter(socket)
     socket.setTimeout(TARGET_CONNECT_TIMEOUT_MS)
     socket.once(options.tls ? 'secureConnect' : 'connect', () => this.#onConnected())
     if (options.tls) socket.on('data', (chunk: Buffer) => this.#onData(chunk))
@@ -198,7 +202,7 @@ export class TargetConnection implements ResponseSink, Slotted {
     const socket = this.#socket
     const body = this.#body
     if (body === null) {
-      socket.write(head, 'latin1')
+      this.#writer.write(head)
       return
     }
     socket.cork()
