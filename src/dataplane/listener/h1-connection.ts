@@ -35,6 +35,7 @@ import { BadRequestError, errorResponseBytes } from '../proxy/errors.ts'
 import { ChunkedDecoder } from '../proxy/h1-chunked.ts'
 import { listsToken } from '../proxy/h1-syntax.ts'
 import { parseRequestHead, type FramingProblem, type RequestHead } from './h1-request.ts'
+import type { ClientWatcher } from '../proxy/proxy.ts'
 import { UpgradedStream } from './callback-reads.ts'
 import { SocketWriter } from '../direct-write.ts'
 
@@ -177,6 +178,7 @@ export class Http1Response extends EventEmitter {
   #destroyed = false
   /** The head, written but not sent yet: it leaves with the first body bytes, at `end()`, or at the end of the tick. */
   #head: string | undefined
+  #watcher: ClientWatcher | undefined
 
   constructor(conn: Http1Connection, req: Http1Request) {
     super()
@@ -263,16 +265,26 @@ export class Http1Response extends EventEmitter {
   }
 
   write(chunk: Buffer | string): boolean {
+    return this.#write(chunk, false)
+  }
+
+  /** write() of a chunk valid during this call only (a view into a shared read buffer): copied unless it is copied behind the head anyway. */
+  writeView(chunk: Buffer): boolean {
+    return this.#write(chunk, true)
+  }
+
+  #write(data: Buffer | string, view: boolean): boolean {
     if (!this.headersSent) this.writeHead(this.statusCode)
     const socket = this.#conn.socket
-    if (!this.#bodyAllowed || chunk.length === 0 || this.destroyed) return true
+    if (!this.#bodyAllowed || data.length === 0 || this.destroyed) return true
     const head = this.#head
-    if (head !== undefined && !this.#chunked && typeof chunk !== 'string' && chunk.length <= MAX_BODY_WITH_HEAD) {
+    if (head !== undefined && !this.#chunked && typeof data !== 'string' && data.length <= MAX_BODY_WITH_HEAD) {
       // The usual proxied response: head and body in one buffer, one write — cheaper than a
       // corked writev of a string and a buffer (benchmarks/micro/proxy-load.ts).
       this.#head = undefined
-      return this.#conn.writer.write(withHead(head, chunk))
+      return this.#conn.writer.write(withHead(head, data))
     }
+    const chunk = view && typeof data !== 'string' ? Buffer.from(data) : data
     this.#cork()
     this.#flushHead()
     if (!this.#chunked) return socket.write(chunk)
@@ -307,7 +319,15 @@ export class Http1Response extends EventEmitter {
   abandon(): void {
     if (this.#destroyed) return
     this.#destroyed = true
+    const watcher = this.#watcher
+    this.#watcher = undefined
+    watcher?.clientGone()
     this.emit('close')
+  }
+
+  /** `watcher.clientGone()` when the client goes away before this response is complete (once). */
+  watch(watcher: ClientWatcher): void {
+    this.#watcher = watcher
   }
 
   /** Cuts the connection (a response that cannot be completed must not look complete). */

@@ -106,11 +106,20 @@ export interface ClientResponse {
   flushHead?(): void
   /** False: wait for 'drain' before writing more. */
   write(chunk: Buffer): boolean
+  /** HTTP/1.x: write() of a chunk valid during the call only (copied only if it must be kept). */
+  writeView?(chunk: Buffer): boolean
   end(): unknown
   end(body: Buffer | string): unknown
   destroy(): unknown
   /** 'close' before the response is complete: the client is gone. */
   once(event: 'close' | 'drain', listener: () => void): unknown
+  /** HTTP/1.x: `watcher.clientGone()` instead of a 'close' listener. */
+  watch?(watcher: ClientWatcher): void
+}
+
+/** Who hears that the client went away before its response was complete. */
+export interface ClientWatcher {
+  clientGone(): void
 }
 
 /** Request line (URL) above this → 414; a single header above this → 400 (spec §7.6). */
@@ -420,11 +429,16 @@ class Exchange implements ExchangeHandler, InFlight {
       // bytes (forwarded with the header); otherwise (chunked) it is sent chunked.
       bodyLength: framing.body && framing.length,
     }
-    res.once('close', () => {
-      if (res.writableFinished) return
-      this.#clientGone = true
-      this.#conn?.abort(new ClientAbortError())
-    })
+    // HTTP/1.x responses call the exchange back directly: no listener and closures per request.
+    if (res.watch !== undefined) res.watch(this)
+    else res.once('close', () => this.clientGone())
+  }
+
+  /** The client went away before its response was complete (ClientWatcher). */
+  clientGone(): void {
+    if (this.#res.writableFinished) return
+    this.#clientGone = true
+    this.#conn?.abort(new ClientAbortError())
   }
 
   /** `failed`/`previous`: the target and error of the first attempt when this is the retry. */
@@ -541,10 +555,11 @@ class Exchange implements ExchangeHandler, InFlight {
     this.#res.flushHead?.()
   }
 
-  onBody(chunk: Buffer): boolean {
+  onBody(chunk: Buffer, borrowed: boolean): boolean {
     const res = this.#res
     if (res.destroyed) return true
-    if (res.write(chunk)) return true
+    const ok = !borrowed ? res.write(chunk) : res.writeView !== undefined ? res.writeView(chunk) : res.write(Buffer.from(chunk))
+    if (ok) return true
     // Backpressure: the target connection stops reading until the client drains.
     if (!this.#waitingForDrain) {
       this.#waitingForDrain = true

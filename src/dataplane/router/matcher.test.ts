@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Condition, Rule } from '../../model/resources.ts'
 import { compileRules, NoDefaultRuleError, type RequestFacts } from './index.ts'
+import { pathPrefix } from './matcher.ts'
 
 function rule(priority: number | 'default', conditions: Condition[], arn = `rule-${priority}`): Rule {
   return {
@@ -147,5 +148,42 @@ describe('compileRules', () => {
     ])
     assert.equal(matcher.match(request()).priority, 'default')
     assert.equal(matcher.problems.length, 2)
+  })
+})
+
+describe('path prefixes checked before the conditions', () => {
+  const path = (values: string[], regexValues?: string[]): Condition => ({ field: 'path-pattern', pathPatternConfig: { values, ...(regexValues ? { regexValues } : {}) } })
+
+  it('takes what every value of a path condition starts with, the longest over AND\'d conditions, none with regexes', () => {
+    assert.equal(pathPrefix([path(['/api/v1/*'])]), '/api/v1/')
+    assert.equal(pathPrefix([path(['/api/v1/*', '/api/v2/*', '/api/legacy'])]), '/api/')
+    assert.equal(pathPrefix([path(['/img/?.png'])]), '/img/')
+    assert.equal(pathPrefix([path(['*.png'])]), '')
+    assert.equal(pathPrefix([path(['/a/*'], ['^/b'])]), '')
+    assert.equal(pathPrefix([{ field: 'path-pattern', values: ['/legacy/*'] }]), '/legacy/')
+    assert.equal(pathPrefix([{ field: 'host-header', hostHeaderConfig: { values: ['a.example.com'] } }, path(['/x*', '/xy*'])]), '/x')
+    assert.equal(pathPrefix([]), '')
+  })
+
+  it('picks the same rule as evaluating every condition, among rules with and without prefixes', () => {
+    const host = (value: string): Condition => ({ field: 'host-header', hostHeaderConfig: { values: [value] } })
+    const rules = [DEFAULT]
+    for (let i = 1; i <= 40; i++) rules.push(rule(i, [path([`/svc-${i}/*`, `/svc-${i}`])]))
+    rules.push(rule(41, [host('only.example.com')]))
+    rules.push(rule(42, [path(['/svc-7/*'], ['^/svc-3'])]))
+    rules.push(rule(43, [path(['*/deep'])]))
+    rules.push(rule(44, [path(['/'])]))
+    const matcher = compileRules(rules)
+    const pick = (p: string, hostName = 'www.example.com'): string | number => matcher.match(request({ path: p, rawHeaders: ['Host', hostName] })).priority
+    assert.equal(pick('/svc-1/a'), 1)
+    assert.equal(pick('/svc-12'), 12)
+    assert.equal(pick('/svc-40/x/y'), 40)
+    assert.equal(pick('/svc-1'), 1)
+    assert.equal(pick('/svc-12x'), 'default') // neither `/svc-1/*` nor `/svc-12` nor `/svc-12/*`
+    assert.equal(pick('/svc-12x', 'only.example.com'), 41)
+    assert.equal(pick('/svc-3x'), 42) // the regex value matches anywhere: no prefix to check
+    assert.equal(pick('/a/b/deep'), 43)
+    assert.equal(pick('/'), 44)
+    assert.equal(pick(''), 'default')
   })
 })

@@ -16,8 +16,8 @@ interface Result {
 
 /**
  * Runs one exchange; `slowReader` makes onBody refuse every chunk and resume a tick later
- * (backpressure); `keepChunks` keeps the body pieces as handed over, as a socket's write queue
- * does, instead of copying them.
+ * (backpressure); `keepChunks` keeps the body pieces as handed over when they are not
+ * borrowed, as a socket's write queue does, instead of copying them.
  */
 function exchange(pool: TargetPool, req: Partial<OutgoingRequest>, options: { slowReader?: boolean; fresh?: boolean; keepChunks?: boolean } = {}): Promise<Result> {
   return new Promise((resolve) => {
@@ -28,8 +28,8 @@ function exchange(pool: TargetPool, req: Partial<OutgoingRequest>, options: { sl
       onConnect: () => { result.connected = true },
       onHead: (head) => { result.head = head },
       onReadEnd: () => {},
-      onBody: (chunk) => {
-        chunks.push(options.keepChunks === true ? chunk : Buffer.from(chunk))
+      onBody: (chunk, borrowed) => {
+        chunks.push(options.keepChunks === true && !borrowed ? chunk : Buffer.from(chunk))
         if (options.slowReader !== true) return true
         setImmediate(() => conn.resume())
         return false

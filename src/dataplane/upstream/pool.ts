@@ -41,8 +41,12 @@ export interface ExchangeHandler {
   /** The connection is up and the request is being written (a retry may no longer be safe). */
   onConnect(): void
   onHead(head: ResponseHead): void
-  /** A body chunk; return false to stop reading from the target until `resume()`. */
-  onBody(chunk: Buffer): boolean
+  /**
+   * A body chunk; return false to stop reading from the target until `resume()`. `borrowed`:
+   * the chunk is a view into the shared read buffer, valid during this call only — copy what
+   * is kept (a plain connection's; TLS connections hand over their own buffers).
+   */
+  onBody(chunk: Buffer, borrowed: boolean): boolean
   /** Everything read from the target this turn has been handed on (a held response head can go). */
   onReadEnd(): void
   onEnd(): void
@@ -283,8 +287,9 @@ export class TargetConnection implements ResponseSink, Slotted {
 
   onBody(chunk: Buffer): void {
     const handler = this.#handler
-    // Plain connections read into the shared READ_BUFFER: a piece handed on is a copy.
-    if (handler !== undefined && !handler.onBody(this.#pool.options.tls ? chunk : Buffer.from(chunk))) this.#socket.pause()
+    // Plain connections read into the shared READ_BUFFER: the handler copies what it keeps
+    // (the client's response usually copies the body behind its head anyway).
+    if (handler !== undefined && !handler.onBody(chunk, !this.#pool.options.tls)) this.#socket.pause()
   }
 
   onEnd(reusable: boolean): void {
