@@ -27,7 +27,8 @@ export function isGrpcRequest(contentType: string | string[] | undefined): boole
 
 /** protocolMismatch: true when the request cannot go to a target group of this ProtocolVersion (→ 464). */
 export function protocolMismatch(req: ClientRequest, protocolVersion: string): boolean {
-  const h2 = http2Stream(req) !== undefined
+  // An HTTP/1.x request from the listener carries its framing: not HTTP/2 (no prototype walk).
+  const h2 = req.bodyFraming === undefined && http2Stream(req) !== undefined
   const grpc = h2 && isGrpcRequest(req.headers['content-type'])
   switch (protocolVersion) {
     case 'HTTP2': return !h2
