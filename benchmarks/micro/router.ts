@@ -50,6 +50,16 @@ const queryMatcher = compileRules(queryRules)
 const queryHit: RequestFacts = { ...lastHit, rawQuery: 'x=1&version=v100&y=%20', sourceIp: '::ffff:10.1.2.3' }
 if (queryMatcher.match(queryHit).priority !== 100) throw new Error('benchmark setup is wrong')
 
+// Host-based routing: 100 rules of one host (or subdomain wildcard) each, the last matching.
+const hostRules: Rule[] = [rule('default', [])]
+for (let i = 1; i <= 100; i++) {
+  hostRules.push(rule(i, [{ field: 'host-header', hostHeaderConfig: { values: [`app${i}.example.com`, `*.app${i}.example.org`] } }]))
+}
+const hostMatcher = compileRules(hostRules)
+const hostHit: RequestFacts = { ...lastHit, rawHeaders: ['Host', 'App100.example.com:8080', 'Accept', '*/*'] }
+if (hostMatcher.match(hostHit).priority !== 100) throw new Error('benchmark setup is wrong')
+
+measure('100 host rules, last matches', () => hostMatcher.match(hostHit))
 measure('100 host+path+header rules, last matches', () => matcher.match(lastHit))
 measure('100 host+path+header rules, none matches', () => matcher.match(miss))
 measure('100 query+source-ip rules, last matches', () => queryMatcher.match(queryHit))

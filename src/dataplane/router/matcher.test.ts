@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Condition, Rule } from '../../model/resources.ts'
 import { compileRules, NoDefaultRuleError, type RequestFacts } from './index.ts'
-import { pathPrefix } from './matcher.ts'
+import { hostSuffixes, pathPrefix } from './matcher.ts'
 
 function rule(priority: number | 'default', conditions: Condition[], arn = `rule-${priority}`): Rule {
   return {
@@ -185,5 +185,40 @@ describe('path prefixes checked before the conditions', () => {
     assert.equal(pick('/a/b/deep'), 43)
     assert.equal(pick('/'), 44)
     assert.equal(pick(''), 'default')
+  })
+})
+
+describe('host suffixes checked before the conditions', () => {
+  const host = (values: string[], regexValues?: string[]): Condition => ({ field: 'host-header', hostHeaderConfig: { values, ...(regexValues ? { regexValues } : {}) } })
+
+  it('takes each value\'s literal end, folded; none with a trailing wildcard or regexes', () => {
+    assert.deepEqual(hostSuffixes([host(['API.Example.com'])]), ['api.example.com'])
+    assert.deepEqual(hostSuffixes([host(['*.example.com', 'example.com'])]), ['.example.com', 'example.com'])
+    assert.deepEqual(hostSuffixes([host(['api?.example.com'])]), ['.example.com'])
+    assert.deepEqual(hostSuffixes([host(['api.*'])]), [])
+    assert.deepEqual(hostSuffixes([host(['a.example.com'], ['^b\\.'])]), [])
+    assert.deepEqual(hostSuffixes([{ field: 'host-header', values: ['legacy.example.com'] }]), ['legacy.example.com'])
+    assert.deepEqual(hostSuffixes([{ field: 'path-pattern', pathPatternConfig: { values: ['/x'] } }]), [])
+  })
+
+  it('picks the same rule as evaluating every condition, among rules with and without suffixes', () => {
+    const rules = [DEFAULT]
+    for (let i = 1; i <= 30; i++) rules.push(rule(i, [host([`app${i}.example.com`, `*.app${i}.example.org`])]))
+    rules.push(rule(31, [host(['*.example.net'], ['^special\\.'])]))
+    rules.push(rule(32, [host(['api.*'])]))
+    rules.push(rule(33, [{ field: 'path-pattern', pathPatternConfig: { values: ['/only'] } }]))
+    const matcher = compileRules(rules)
+    const pick = (hostHeader: string | undefined, p = '/'): string | number =>
+      matcher.match(request({ path: p, rawHeaders: hostHeader === undefined ? [] : ['Host', hostHeader] })).priority
+    assert.equal(pick('app1.example.com'), 1)
+    assert.equal(pick('APP12.Example.COM:8080'), 12)
+    assert.equal(pick('x.y.app30.example.org'), 30)
+    assert.equal(pick('app30.example.org'), 'default') // `*.` needs a label in front
+    assert.equal(pick('special.example.com'), 31) // the regex value: no suffix to check
+    assert.equal(pick('other.example.net'), 31)
+    assert.equal(pick('api.example.org'), 32)
+    assert.equal(pick('app100.example.com'), 'default')
+    assert.equal(pick(undefined, '/only'), 33)
+    assert.equal(pick(undefined), 'default')
   })
 })
