@@ -93,15 +93,20 @@ export function handleUpgrade(req: ClientRequest, socket: Duplex, head: Buffer, 
     let requestHead = `${req.method ?? 'GET'} ${target.originForm} HTTP/1.1\r\n`
     for (let i = 0; i + 1 < headers.length; i += 2) requestHead += `${headers[i]}: ${headers[i + 1]}\r\n`
     requestHead += `Connection: Upgrade\r\nUpgrade: ${upgradeToken(raw)}\r\n\r\n`
-    pin(socket, Buffer.concat([Buffer.from(requestHead, 'latin1'), head]), listener, group, runtime, undefined)
+    pin(socket, req.socket, Buffer.concat([Buffer.from(requestHead, 'latin1'), head]), listener, group, runtime, undefined)
   } catch (err) {
     writeError(socket, err instanceof AlbError ? err : new InternalError(err))
   }
 }
 
 /** Connects to a target and pins the client to it; one retry on another target if the dial fails. */
+/**
+ * `client` is the upgraded connection as the listener handed it over; `clientSocket` the
+ * socket under it, which the target's bytes are written to directly (the same object, but for
+ * a connection that reads by callback: listener/callback-reads.ts's UpgradedStream).
+ */
 function pin(
-  client: Duplex, requestBytes: Buffer, listener: CompiledListener, group: TargetGroupRuntime, runtime: UpgradeRuntime,
+  client: Duplex, clientSocket: Duplex, requestBytes: Buffer, listener: CompiledListener, group: TargetGroupRuntime, runtime: UpgradeRuntime,
   failed: TargetState | undefined,
 ): void {
   const state = group.balancer.pick(group.candidatesExcept(failed), { now: runtime.clock() })
@@ -126,7 +131,7 @@ function pin(
       return
     }
     runtime.targetFailed(entry, err)
-    if (failed === undefined && !client.destroyed) pin(client, requestBytes, listener, group, runtime, state)
+    if (failed === undefined && !client.destroyed) pin(client, clientSocket, requestBytes, listener, group, runtime, state)
     else writeError(client, new ConnectError(err))
   }
   target.once('error', onDialError)
@@ -162,6 +167,6 @@ function pin(
     target.once('close', finish)
     target.write(requestBytes)
     client.pipe(target)
-    target.pipe(client)
+    target.pipe(clientSocket)
   })
 }
