@@ -7,7 +7,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net'
+import { TLSSocket } from 'node:tls'
 import { SocketWriter } from './direct-write.ts'
 
 async function pair(): Promise<{ server: Server; client: Socket; peer: Socket }> {
@@ -32,6 +33,11 @@ describe('SocketWriter', { timeout: 20_000 }, () => {
     const { server, client, peer } = await pair()
     const received = collect(peer)
     const writer = new SocketWriter(client)
+    // On this Node the fast path is taken (a Node whose internals differ would fall back to socket.write).
+    assert.equal(writer.direct, true)
+    const tls = new TLSSocket(new Socket())
+    assert.equal(new SocketWriter(tls).direct, false, 'TLS sockets are written through net')
+    tls.destroy()
     assert.equal(writer.write('GET / HTTP/1.1\r\nX-Byte: \u00e9\r\n\r\n'), true)
     assert.equal(writer.write(Buffer.from('body-1;')), true)
     client.write('net;')

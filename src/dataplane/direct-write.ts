@@ -84,6 +84,11 @@ export class SocketWriter {
     this.#direct = binding !== undefined && this.#socket.encrypted !== true
   }
 
+  /** Whether writes may go straight to the handle (plain TCP, and this Node's internals as expected). */
+  get direct(): boolean {
+    return this.#direct
+  }
+
   /** Writes bytes (a string as latin1). False: the peer is not keeping up; wait for 'drain'. */
   write(data: Buffer | string): boolean {
     const socket = this.#socket
