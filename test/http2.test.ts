@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
-import { connect as h2Connect, type ClientHttp2Session } from 'node:http2'
+import { connect as h2Connect } from 'node:http2'
 import { connect as tlsConnect } from 'node:tls'
 import type { Socket } from 'node:net'
 import { ACMClient, ImportCertificateCommand } from '@aws-sdk/client-acm'
@@ -16,21 +16,7 @@ import { startTestOpenAlb, TEST_CREDENTIALS, TEST_REGION, type TestOpenAlb } fro
 import { createTargetGroup, freePort, startTarget, waitFor, type TestTarget } from './support/dataplane.ts'
 import { defaultSubnets } from './support/network.ts'
 import { certificateFiles, curl, run, type CertificateFiles } from './support/tls.ts'
-
-function h2Request(session: ClientHttp2Session, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request(headers)
-    let status = 0
-    let responseHeaders: Record<string, unknown> = {}
-    let text = ''
-    stream.on('response', (h) => { status = Number(h[':status']); responseHeaders = h })
-    stream.setEncoding('utf8')
-    stream.on('data', (c: string) => { text += c })
-    stream.on('end', () => resolve({ status, headers: responseHeaders, body: text }))
-    stream.on('error', reject)
-    stream.end(body)
-  })
-}
+import { h2Request } from './support/http2.ts'
 
 describe('HTTP/2 from clients, WebSocket over HTTPS', () => {
   let alb: TestOpenAlb

@@ -17,6 +17,7 @@ import { startTestOpenAlb, TEST_CREDENTIALS, TEST_REGION, type TestOpenAlb } fro
 import { createTargetGroup, freePort, startTarget, waitFor, type TestTarget } from './support/dataplane.ts'
 import { defaultSubnets } from './support/network.ts'
 import { certificateFiles, presentedCommonName, sClient, type CertificateFiles } from './support/tls.ts'
+import { h2Get } from './support/http2.ts'
 
 /** The certificate a TLS client gets for `servername` (undefined: no SNI). */
 function peerCertificate(port: number, servername: string | undefined): Promise<PeerCertificate> {
@@ -153,15 +154,3 @@ describe('HTTPS listener: SNI and live certificate changes', () => {
     }
   })
 })
-
-function h2Get(session: import('node:http2').ClientHttp2Session, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({ ':path': path })
-    let body = ''
-    stream.setEncoding('utf8')
-    stream.on('data', (c: string) => { body += c })
-    stream.on('end', () => resolve(body))
-    stream.on('error', reject)
-    stream.end()
-  })
-}

@@ -67,6 +67,12 @@ function onQueuedWriteDone(this: WriteRequest, status: number): void {
 
 type InternalSocket = Socket & { _handle: unknown; _unrefTimer(): void; timeout?: number; encrypted?: boolean }
 
+/** A failed write as net reports one (`code` EPIPE, ECONNRESET …). */
+function writeError(status: number): NodeJS.ErrnoException {
+  const code = getSystemErrorName(status)
+  return Object.assign(new Error(`write ${code}`), { code, errno: status, syscall: 'write' })
+}
+
 function isStreamHandle(handle: unknown): handle is StreamHandle {
   const h = handle as Partial<StreamHandle> | null | undefined
   return typeof h?.writeBuffer === 'function' && typeof h.writeLatin1String === 'function'
@@ -101,8 +107,7 @@ export class SocketWriter {
     // The socket's idle timer moves on every write, as net's own write path does.
     if (socket.timeout !== undefined) socket._unrefTimer()
     if (err !== 0) {
-      const error = Object.assign(new Error(`write ${getSystemErrorName(err)}`), { code: getSystemErrorName(err), errno: err, syscall: 'write' })
-      socket.destroy(error)
+      socket.destroy(writeError(err))
       return false
     }
     if (binding!.streamBaseState[binding!.kLastWriteWasAsync] === 0) return true
@@ -122,7 +127,7 @@ export class SocketWriter {
     const socket = this.#socket
     if (socket.destroyed) return
     if (status < 0) {
-      socket.destroy(Object.assign(new Error(`write ${getSystemErrorName(status)}`), { code: getSystemErrorName(status), errno: status, syscall: 'write' }))
+      socket.destroy(writeError(status))
       return
     }
     if (this.#queued === 0) socket.emit('drain')

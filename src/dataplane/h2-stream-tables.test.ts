@@ -4,6 +4,7 @@ import { connect, createServer, type ClientHttp2Session, type ServerHttp2Session
 import type { AddressInfo } from 'node:net'
 import { once } from 'node:events'
 import { untangleStreamTables } from './h2-stream-tables.ts'
+import { h2Get as get } from '../../test/support/http2.ts'
 
 describe('untangleStreamTables', () => {
   it('takes over both sides of a fresh session, which keeps serving, closing and failing streams as before', async () => {
@@ -32,14 +33,6 @@ describe('untangleStreamTables', () => {
     const other: ClientHttp2Session = connect(url)
     try {
       assert.equal(untangleStreamTables(client), true)
-      const get = (session: ClientHttp2Session, path: string): Promise<string> => new Promise((resolve, reject) => {
-        const req = session.request({ ':path': path })
-        let body = ''
-        req.setEncoding('utf8')
-        req.on('data', (chunk: string) => { body += chunk })
-        req.on('end', () => resolve(body))
-        req.on('error', reject)
-      })
       const paths = Array.from({ length: 200 }, (_, i) => `/r${i}`)
       assert.deepEqual(await Promise.all(paths.map((p) => get(client, p))), paths)
       assert.deepEqual(untangled, [true, true]) // the server side of both client sessions

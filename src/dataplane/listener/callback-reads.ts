@@ -1,9 +1,8 @@
 /**
  * @module dataplane/listener/callback-reads
  * Client connections of a plain HTTP listener read like target connections do
- * (upstream/pool.ts): into one shared buffer through net's `onread` callback, without the
- * Readable machinery ('data' events, a buffer allocated per read, the nextTicks of
- * `push`). Measured on a bare relay (benchmarks/micro/proxy-load.ts's shape, two targets,
+ * (upstream/pool.ts): into the data plane's shared buffer through net's `onread` callback
+ * (dataplane/shared-read.ts), without the Readable machinery. Measured on a bare relay (benchmarks/micro/proxy-load.ts's shape, two targets,
  * wrk -c50): ~1.5 µs of user CPU per request less, about a tenth of the proxy's user time.
  *
  * net.Server has no `onread` option: a connection is accepted paused (`pauseOnConnect`, so
@@ -20,9 +19,7 @@
  */
 import { Socket, type Server } from 'node:net'
 import { Duplex } from 'node:stream'
-
-/** Every callback-read client connection's reads land here, one at a time (as READ_BUFFER in upstream/pool.ts). */
-const CLIENT_READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+import { readIntoSharedBuffer } from '../shared-read.ts'
 
 interface TcpHandle {
   readStart(): number
@@ -53,14 +50,7 @@ export function adoptWithCallbackReads(accepted: Socket, server: Server, allowHa
   const socket = new Socket({
     handle,
     allowHalfOpen,
-    onread: {
-      buffer: CLIENT_READ_BUFFER,
-      callback: (length: number, buffer: Uint8Array): boolean => {
-        onRead(Buffer.from(buffer.buffer, buffer.byteOffset, length))
-        // true: go on reading; a pause for backpressure is socket.pause(), which net honours here.
-        return true
-      },
-    },
+    onread: readIntoSharedBuffer(onRead),
   } as ConstructorParameters<typeof Socket>[0]) as InternalSocket
   socket.server = server
   socket._server = server

@@ -195,6 +195,15 @@ export function sendAlbError(res: ClientResponse, err: unknown, listener: Compil
   res.end(page.body)
 }
 
+/** The client's address: kept per connection for HTTP/1.x, read from the socket otherwise. */
+function peerAddress(req: ClientRequest): string | undefined {
+  return req.remoteAddress ?? req.socket.remoteAddress
+}
+
+function peerPort(req: ClientRequest): number | undefined {
+  return req.remoteAddress !== undefined ? req.remotePort : req.socket.remotePort
+}
+
 function headersTooLarge(raw: readonly string[]): boolean {
   for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.length + raw[i + 1]!.length + 2 > MAX_HEADER_BYTES) return true
   return false
@@ -275,7 +284,7 @@ export function handleRequest(
     if (verdict === 'allow-then-close' || req.framingProblem === 'BothTeClPresent') close = true
 
     const facts: RequestFacts = {
-      method: req.method ?? 'GET', path: target.path, rawQuery: target.rawQuery, rawHeaders: raw, sourceIp: (req.remoteAddress ?? req.socket.remoteAddress) ?? '',
+      method: req.method ?? 'GET', path: target.path, rawQuery: target.rawQuery, rawHeaders: raw, sourceIp: peerAddress(req) ?? '',
     }
     const rule = listener.matcher.match(facts)
     const action = listener.actions.get(rule)
@@ -358,8 +367,8 @@ function forward(
     loadBalancer: listener.loadBalancer,
     listenerPort: listener.port,
     protocol: listener.protocol === 'HTTPS' ? 'https' : 'http',
-    clientIp: clientAddress(req.remoteAddress ?? socket.remoteAddress),
-    clientPort: (req.remoteAddress !== undefined ? req.remotePort : socket.remotePort) ?? 0,
+    clientIp: clientAddress(peerAddress(req)),
+    clientPort: peerPort(req) ?? 0,
     absoluteHost: target.absoluteHost,
     now,
   } satisfies ForwardContext).headers

@@ -18,6 +18,7 @@ import { compileHeaderCondition } from './conditions/header.ts'
 import { compileMethodCondition } from './conditions/method.ts'
 import { compileQueryCondition } from './conditions/query.ts'
 import { compileSourceIpCondition } from './conditions/source-ip.ts'
+import { fold } from './wildcard.ts'
 
 export type { RequestFacts } from './request.ts'
 
@@ -70,12 +71,12 @@ interface CompiledRule {
   readonly hostSuffixes: readonly string[]
 }
 
-/** ASCII-only lower case, as host matching folds (router/wildcard.ts). */
+/** ASCII-only lower case, as host matching folds (router/wildcard.ts fold). */
 function foldAscii(text: string): string {
   let out = ''
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    out += String.fromCharCode(c >= 65 && c <= 90 ? c | 0x20 : c)
+    out += String.fromCharCode(fold(c))
   }
   return out
 }
@@ -122,9 +123,7 @@ function endsWithFolded(host: string, suffix: string): boolean {
   const offset = host.length - suffix.length
   if (offset < 0) return false
   for (let j = 0; j < suffix.length; j++) {
-    let c = host.charCodeAt(offset + j)
-    if (c >= 65 && c <= 90) c |= 0x20
-    if (c !== suffix.charCodeAt(j)) return false
+    if (fold(host.charCodeAt(offset + j)) !== suffix.charCodeAt(j)) return false
   }
   return true
 }

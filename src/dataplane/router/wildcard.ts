@@ -38,7 +38,8 @@ function isVisibleAscii(code: number): boolean {
   return code >= 0x20 && code <= 0x7e
 }
 
-function fold(code: number): number {
+/** ASCII-only case folding (A-Z → a-z), as every case-insensitive match of rules does. */
+export function fold(code: number): number {
   return code >= 65 && code <= 90 ? code | 0x20 : code
 }
 

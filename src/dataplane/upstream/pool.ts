@@ -25,6 +25,7 @@ import { breaksLine } from '../proxy/h1-syntax.ts'
 import { targetTlsOptions } from './tls-pool.ts'
 import { SlotSet, type Slotted } from '../slot-set.ts'
 import { SocketWriter } from '../direct-write.ts'
+import { readIntoSharedBuffer } from '../shared-read.ts'
 
 /** No connection to the target within this → 504 (spec §7.4). */
 export const TARGET_CONNECT_TIMEOUT_MS = 10_000
@@ -82,14 +83,6 @@ export function requestHead(req: OutgoingRequest): string {
   return `${head}\r\n`
 }
 
-/**
- * Where every plain target connection reads into (net's `onread`): the bytes are parsed
- * before the next read can land, so one buffer serves them all — no buffer allocated per
- * read, and the reads skip the stream machinery ('data' events). What outlives the read (a
- * body piece handed on, a partial head) is copied (ResponseParser, #onBody below).
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
-
 /** One keep-alive connection to a target; carries one exchange at a time. */
 export class TargetConnection implements ResponseSink, Slotted {
   /** Its index in the pool's set of open connections (dataplane/slot-set.ts). */
@@ -122,8 +115,9 @@ export class TargetConnection implements ResponseSink, Slotted {
       })
       : netConnect({
         host: options.host, port: options.port, noDelay: true,
-        // true: go on reading (a pause for backpressure is socket.pause(), which net honours here too).
-        onread: { buffer: READ_BUFFER, callback: (length: number, buffer: Uint8Array) => { this.#onRead(buffer, length); return true } },
+        // Plain connections read into the data plane's shared buffer: what outlives a read (a
+        // partial head, a body piece handed on) is copied (ResponseParser, the handler's onBody).
+        onread: readIntoSharedBuffer((chunk) => this.#onData(chunk)),
       })
     this.#socket = socket
     this.#writer = new SocketWriter(socket)
@@ -257,10 +251,6 @@ export class TargetConnection implements ResponseSink, Slotted {
     this.#detachBody?.()
   }
 
-  #onRead(buffer: Uint8Array, length: number): void {
-    this.#onData(Buffer.from(buffer.buffer, buffer.byteOffset, length))
-  }
-
   #onData(chunk: Buffer): void {
     if (this.#handler === undefined) {
       // Bytes while idle (never legitimate without a request): the framing is lost.
@@ -287,7 +277,7 @@ export class TargetConnection implements ResponseSink, Slotted {
 
   onBody(chunk: Buffer): void {
     const handler = this.#handler
-    // Plain connections read into the shared READ_BUFFER: the handler copies what it keeps
+    // Plain connections read into the shared read buffer: the handler copies what it keeps
     // (the client's response usually copies the body behind its head anyway).
     if (handler !== undefined && !handler.onBody(chunk, !this.#pool.options.tls)) this.#socket.pause()
   }
